@@ -1,0 +1,1 @@
+//! sea-orm entities of the orchestrator-core tables.

@@ -1,0 +1,389 @@
+//! Fields of product blocks and products: what a field's Rust type says about it.
+//!
+//! A macro cannot see whether `group: UserGroupBlock` names a block or a value type. It does not
+//! need to: every field type implements [`Field`], which says what the field is
+//! ([`Field::SHAPE`]), what it becomes in another lifecycle ([`Field::At`]: a value stays itself,
+//! a block `B` becomes `B<L>`), and how to clone, compare, print and convert it in any lifecycle.
+//! Values get `Field` from [`FieldValue`]; blocks and unions get it from their macro; `Option`
+//! and `Vec` wrap either.
+
+use std::fmt;
+
+use crate::descriptor::BlockDescriptor;
+use crate::lifecycle::{Lifecycle, Missing, SubscriptionLifecycle};
+use crate::value::{FieldValue, ValueType};
+
+/// How many values or blocks a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cardinality {
+    /// Exactly one (possibly only from some lifecycle on, see `required_from`).
+    One,
+    /// Zero or one (`Option<T>`).
+    Optional,
+    /// An ordered list (`Vec<T>`), optionally bounded by `#[items(min, max)]`.
+    List,
+}
+
+/// A function that gives a block's descriptor; a pointer rather than a reference so that
+/// blocks can refer to each other (and to themselves) without a cycle in constant evaluation.
+pub type BlockRef = fn() -> &'static BlockDescriptor;
+
+/// What a field refers to.
+#[derive(Clone, Copy)]
+pub enum Target {
+    /// A resource type (on a block) or fixed input (on a product) with this value type.
+    Value(ValueType),
+    /// One product block type, or a union of several.
+    Blocks {
+        /// The name of the union's Rust type, when the field is a union of block types.
+        union: Option<&'static str>,
+        /// The block types the field may hold.
+        members: &'static [BlockRef],
+    },
+}
+
+impl Target {
+    /// The value type, if the field holds values.
+    pub const fn value_type(&self) -> Option<&ValueType> {
+        match self {
+            Target::Value(v) => Some(v),
+            Target::Blocks { .. } => None,
+        }
+    }
+
+    /// Whether the field holds product blocks.
+    pub const fn is_block(&self) -> bool {
+        matches!(self, Target::Blocks { .. })
+    }
+
+    /// The descriptors of the block types the field may hold (empty for values).
+    pub fn blocks(&self) -> impl Iterator<Item = &'static BlockDescriptor> + '_ {
+        let members: &[BlockRef] = match self {
+            Target::Value(_) => &[],
+            Target::Blocks { members, .. } => members,
+        };
+        members.iter().map(|f| f())
+    }
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Value(v) => f.debug_tuple("Value").field(v).finish(),
+            Target::Blocks { union, .. } => f
+                .debug_struct("Blocks")
+                .field("union", union)
+                .field(
+                    "members",
+                    &self.blocks().map(|b| b.name).collect::<Vec<_>>(),
+                )
+                .finish(),
+        }
+    }
+}
+
+/// What a field's type says: cardinality and target.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldShape {
+    /// One, optional or list.
+    pub cardinality: Cardinality,
+    /// Values of a type, or blocks.
+    pub target: Target,
+}
+
+impl FieldShape {
+    /// A single value of type `T`.
+    pub const fn value<T: FieldValue>() -> Self {
+        Self {
+            cardinality: Cardinality::One,
+            target: Target::Value(ValueType::of::<T>()),
+        }
+    }
+
+    /// A single block or union of blocks.
+    pub const fn blocks(union: Option<&'static str>, members: &'static [BlockRef]) -> Self {
+        Self {
+            cardinality: Cardinality::One,
+            target: Target::Blocks { union, members },
+        }
+    }
+
+    /// The same target with another cardinality.
+    pub const fn with_cardinality(self, cardinality: Cardinality) -> Self {
+        Self {
+            cardinality,
+            target: self.target,
+        }
+    }
+}
+
+/// The path of the field being converted, and every required field found missing.
+#[derive(Debug, Default)]
+pub struct ConvertCx {
+    path: Vec<String>,
+    missing: Vec<String>,
+}
+
+impl ConvertCx {
+    /// Runs `f` for the field or list index `segment`, so that missing fields below it are
+    /// reported with their full path (`user.group.group_id`).
+    pub fn at<R>(&mut self, segment: impl fmt::Display, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.path.push(segment.to_string());
+        let r = f(self);
+        self.path.pop();
+        r
+    }
+
+    /// Records that the current field is required but absent.
+    pub fn missing(&mut self) {
+        self.missing.push(self.path.join("."));
+    }
+
+    /// The missing fields found so far, in field order.
+    pub fn into_missing(self) -> Vec<String> {
+        self.missing
+    }
+}
+
+/// A type that a product block or product field can have.
+///
+/// Implemented for every [`FieldValue`], for `Option<T>` and `Vec<T>` of a single value or block,
+/// and by `#[product_block]` and `#[block_union]` for their types. The `*_at` methods work in any
+/// lifecycle `L`, which lets the generated `Clone`, `PartialEq`, `Debug` and JSON code work for
+/// every lifecycle without extra bounds.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither a resource type nor a product block",
+    label = "not a value type or product block",
+    note = "a field's type must be a value type (String, an integer, bool, f64, Uuid, an enum with `#[derive(FieldValue)]`, a type implementing `FieldValue`), a `#[product_block]`, a `#[block_union]`, or an `Option`/`Vec` of one of those"
+)]
+pub trait Field: Sized + 'static {
+    /// This field's type in lifecycle `L`.
+    type At<L: Lifecycle>;
+    /// What the type says about the field.
+    const SHAPE: FieldShape;
+
+    /// Clones a value of this field in lifecycle `L`.
+    fn clone_at<L: Lifecycle>(v: &Self::At<L>) -> Self::At<L>;
+    /// Compares two values of this field in lifecycle `L`.
+    fn eq_at<L: Lifecycle>(a: &Self::At<L>, b: &Self::At<L>) -> bool;
+    /// Formats a value of this field in lifecycle `L`.
+    fn debug_at<L: Lifecycle>(v: &Self::At<L>, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// The value as JSON, in orchestrator-core's `model_dump` shape.
+    fn to_json_at<L: Lifecycle>(v: &Self::At<L>) -> serde_json::Value;
+    /// Moves a value from lifecycle `L` to `M`, recording missing required fields in `cx`;
+    /// `None` when something below is missing.
+    fn convert_at<L: Lifecycle, M: Lifecycle>(
+        v: Self::At<L>,
+        cx: &mut ConvertCx,
+    ) -> Option<Self::At<M>>;
+}
+
+/// A field type that holds exactly one value or block: what `Option` and `Vec` may wrap.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be wrapped in `Option` or `Vec` here",
+    note = "`Option` and `Vec` wrap a single value type or product block; they cannot be nested"
+)]
+pub trait Single: Field {}
+
+impl<T: FieldValue> Field for T {
+    type At<L: Lifecycle> = T;
+    const SHAPE: FieldShape = FieldShape::value::<T>();
+
+    fn clone_at<L: Lifecycle>(v: &T) -> T {
+        v.clone()
+    }
+    fn eq_at<L: Lifecycle>(a: &T, b: &T) -> bool {
+        a == b
+    }
+    fn debug_at<L: Lifecycle>(v: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(v, f)
+    }
+    fn to_json_at<L: Lifecycle>(v: &T) -> serde_json::Value {
+        v.to_json()
+    }
+    fn convert_at<L: Lifecycle, M: Lifecycle>(v: T, _: &mut ConvertCx) -> Option<T> {
+        Some(v)
+    }
+}
+
+impl<T: FieldValue> Single for T {}
+
+impl<T: Single> Field for Option<T> {
+    type At<L: Lifecycle> = Option<T::At<L>>;
+    const SHAPE: FieldShape = T::SHAPE.with_cardinality(Cardinality::Optional);
+
+    fn clone_at<L: Lifecycle>(v: &Self::At<L>) -> Self::At<L> {
+        v.as_ref().map(T::clone_at::<L>)
+    }
+    fn eq_at<L: Lifecycle>(a: &Self::At<L>, b: &Self::At<L>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => T::eq_at::<L>(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+    fn debug_at<L: Lifecycle>(v: &Self::At<L>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match v {
+            Some(v) => f.debug_tuple("Some").field(&DebugAt::<T, L>(v)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+    fn to_json_at<L: Lifecycle>(v: &Self::At<L>) -> serde_json::Value {
+        v.as_ref()
+            .map_or(serde_json::Value::Null, T::to_json_at::<L>)
+    }
+    fn convert_at<L: Lifecycle, M: Lifecycle>(
+        v: Self::At<L>,
+        cx: &mut ConvertCx,
+    ) -> Option<Self::At<M>> {
+        match v {
+            Some(v) => T::convert_at::<L, M>(v, cx).map(Some),
+            None => Some(None),
+        }
+    }
+}
+
+impl<T: Single> Field for Vec<T> {
+    type At<L: Lifecycle> = Vec<T::At<L>>;
+    const SHAPE: FieldShape = T::SHAPE.with_cardinality(Cardinality::List);
+
+    fn clone_at<L: Lifecycle>(v: &Self::At<L>) -> Self::At<L> {
+        v.iter().map(T::clone_at::<L>).collect()
+    }
+    fn eq_at<L: Lifecycle>(a: &Self::At<L>, b: &Self::At<L>) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(a, b)| T::eq_at::<L>(a, b))
+    }
+    fn debug_at<L: Lifecycle>(v: &Self::At<L>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(v.iter().map(DebugAt::<T, L>))
+            .finish()
+    }
+    fn to_json_at<L: Lifecycle>(v: &Self::At<L>) -> serde_json::Value {
+        serde_json::Value::Array(v.iter().map(T::to_json_at::<L>).collect())
+    }
+    fn convert_at<L: Lifecycle, M: Lifecycle>(
+        v: Self::At<L>,
+        cx: &mut ConvertCx,
+    ) -> Option<Self::At<M>> {
+        let items: Vec<_> = v
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| cx.at(i, |cx| T::convert_at::<L, M>(v, cx)))
+            .collect();
+        items.into_iter().collect()
+    }
+}
+
+/// Formats a field value in lifecycle `L` through [`Field::debug_at`].
+pub struct DebugAt<'a, F: Field, L: Lifecycle>(pub &'a F::At<L>);
+
+impl<F: Field, L: Lifecycle> fmt::Debug for DebugAt<'_, F, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        F::debug_at::<L>(self.0, f)
+    }
+}
+
+/// Formats with a closure; lets generated `Debug` impls print lifecycle-dependent fields.
+pub struct DebugWith<F>(pub F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for DebugWith<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+/// Helpers for the code `#[required_from(...)]` generates; not a stable API.
+#[doc(hidden)]
+pub mod required {
+    use super::*;
+
+    macro_rules! stage {
+        ($stage:ident, $ty:ident, $into:ident, $as_ref:ident, $from:ident) => {
+            /// Helpers for one stage.
+            pub mod $stage {
+                use super::*;
+
+                /// Clones the field.
+                pub fn clone_at<F: Field, L: Lifecycle>(v: &L::$ty<F::At<L>>) -> L::$ty<F::At<L>> {
+                    match L::$from(L::$as_ref(v).map(F::clone_at::<L>)) {
+                        Ok(v) => v,
+                        Err(Missing) => unreachable!("a present value stays present"),
+                    }
+                }
+                /// Compares the field.
+                pub fn eq_at<F: Field, L: Lifecycle>(
+                    a: &L::$ty<F::At<L>>,
+                    b: &L::$ty<F::At<L>>,
+                ) -> bool {
+                    match (L::$as_ref(a), L::$as_ref(b)) {
+                        (Some(a), Some(b)) => F::eq_at::<L>(a, b),
+                        (None, None) => true,
+                        _ => false,
+                    }
+                }
+                /// Formats the field.
+                pub fn debug_at<F: Field, L: Lifecycle>(
+                    v: &L::$ty<F::At<L>>,
+                    f: &mut fmt::Formatter<'_>,
+                ) -> fmt::Result {
+                    match L::$as_ref(v) {
+                        Some(v) => F::debug_at::<L>(v, f),
+                        None => f.write_str("None"),
+                    }
+                }
+                /// The field as JSON (`null` when absent).
+                pub fn to_json_at<F: Field, L: Lifecycle>(
+                    v: &L::$ty<F::At<L>>,
+                ) -> serde_json::Value {
+                    L::$as_ref(v).map_or(serde_json::Value::Null, F::to_json_at::<L>)
+                }
+                /// Moves the field from `L` to `M`.
+                pub fn convert_at<F: Field, L: Lifecycle, M: Lifecycle>(
+                    v: L::$ty<F::At<L>>,
+                    cx: &mut ConvertCx,
+                ) -> Option<M::$ty<F::At<M>>> {
+                    let value = match L::$into(v) {
+                        Some(v) => Some(F::convert_at::<L, M>(v, cx)?),
+                        None => None,
+                    };
+                    match M::$from(value) {
+                        Ok(v) => Some(v),
+                        Err(Missing) => {
+                            cx.missing();
+                            None
+                        }
+                    }
+                }
+            }
+        };
+    }
+    stage!(
+        provisioning,
+        FromProvisioning,
+        provisioning_into_option,
+        provisioning_as_ref,
+        provisioning_from_option
+    );
+    stage!(
+        active,
+        FromActive,
+        active_into_option,
+        active_as_ref,
+        active_from_option
+    );
+}
+
+/// Every required field that a lifecycle change found missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{type_name} cannot move to lifecycle {target}: missing {}",
+    missing.join(", ")
+)]
+pub struct MissingFields {
+    /// The Rust type being converted.
+    pub type_name: &'static str,
+    /// The lifecycle it was moved to.
+    pub target: SubscriptionLifecycle,
+    /// Dotted paths of every missing field, e.g. `user.group.group_id`, in field order.
+    pub missing: Vec<String>,
+}
