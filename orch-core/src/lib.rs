@@ -44,6 +44,7 @@ pub mod descriptor;
 pub mod entity;
 pub mod field;
 pub mod lifecycle;
+pub mod migration;
 pub mod model;
 pub mod registry;
 pub mod value;

@@ -1,0 +1,113 @@
+//! Connecting to the database named by a URL, with errors a person can act on.
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+/// The database used when no URL is given: an SQLite file in the current directory, created on
+/// first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://orchestrator.db?mode=rwc";
+
+/// Why a database could not be opened. The message is one line and never shows a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL names no backend orch supports.
+    #[error("unsupported database URL `{url}`: expected sqlite://, postgres:// or mysql://")]
+    Scheme {
+        /// The URL, password masked.
+        url: String,
+    },
+    /// The server or file could not be reached.
+    #[error("cannot connect to {url}: {reason}")]
+    Unreachable {
+        /// The URL, password masked.
+        url: String,
+        /// The driver's reason, on one line.
+        reason: String,
+    },
+}
+
+/// Opens `url`. An SQLite URL without `mode=` gets `mode=rwc`, so the file is created if missing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let url = normalize(url)?;
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(std::time::Duration::from_secs(10));
+    Database::connect(options)
+        .await
+        .map_err(|e| ConnectError::Unreachable {
+            url: mask_password(&url),
+            reason: one_line(&e.to_string()),
+        })
+}
+
+fn normalize(url: &str) -> Result<String, ConnectError> {
+    let url = url.trim();
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    match scheme {
+        "sqlite" => {
+            if url.contains("mode=") || url.contains(":memory:") {
+                Ok(url.to_owned())
+            } else if url.contains('?') {
+                Ok(format!("{url}&mode=rwc"))
+            } else {
+                Ok(format!("{url}?mode=rwc"))
+            }
+        }
+        "postgres" | "postgresql" | "mysql" | "mariadb" => {
+            Ok(url.replacen("mariadb://", "mysql://", 1))
+        }
+        _ => Err(ConnectError::Scheme {
+            url: mask_password(url),
+        }),
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_files_are_created_when_missing() {
+        assert_eq!(
+            normalize("sqlite://x.db").unwrap(),
+            "sqlite://x.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize("sqlite://x.db?mode=ro").unwrap(),
+            "sqlite://x.db?mode=ro"
+        );
+        assert_eq!(normalize("sqlite::memory:").unwrap(), "sqlite::memory:");
+        assert_eq!(
+            normalize("mariadb://root@h/db").unwrap(),
+            "mysql://root@h/db"
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_and_passwords() {
+        let e = normalize("oracle://scott:tiger@h/db").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unsupported database URL `oracle://scott:***@h/db`: expected sqlite://, postgres:// or mysql://"
+        );
+        assert_eq!(mask_password("postgres://u@h/d"), "postgres://u@h/d");
+    }
+}
