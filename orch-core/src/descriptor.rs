@@ -140,6 +140,7 @@ impl fmt::Display for RustPath<'_> {
 #[doc(hidden)]
 pub mod check {
     use super::*;
+    use crate::model::ProductBlock;
 
     /// A fixed input must be a single value.
     pub const fn fixed_input(shape: FieldShape) -> bool {
@@ -164,13 +165,16 @@ pub mod check {
         shape.target.is_block()
     }
 
-    /// A union member must be a single product block.
-    pub const fn union_member(shape: FieldShape) -> bool {
-        shape.target.is_block()
-            && matches!(shape.cardinality, Cardinality::One)
-            && match shape.target {
-                Target::Blocks { union, .. } => union.is_none(),
-                Target::Value(_) => false,
-            }
-    }
+    /// What a `#[block_union]` variant may hold: one product block type.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a product block",
+        label = "not a product block",
+        note = "each variant of a `#[block_union]` holds exactly one `#[product_block]` type: not a value type, an `Option`, a `Vec` or another union"
+    )]
+    pub trait UnionMember: ProductBlock {}
+
+    impl<T: ProductBlock> UnionMember for T {}
+
+    /// Fails to compile unless `T` can be a `#[block_union]` variant.
+    pub const fn union_member<T: UnionMember>() {}
 }

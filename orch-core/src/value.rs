@@ -78,10 +78,13 @@ impl ValueError {
 /// assert_eq!(Vlan::from_stored("100"), Ok(Vlan(100)));
 /// assert!(Vlan::from_stored("5000").is_err());
 /// ```
+// The same text as `Field`'s: `Field` is implemented for every `FieldValue`, so an unsatisfied
+// `Field` bound on a field type is reported by rustc sometimes as `Field`, sometimes as
+// `FieldValue`; with one text, the copies are identical and rustc shows the error once.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be stored as a resource type or fixed input value",
-    label = "not a value type",
-    note = "derive `orch_core::FieldValue` for an enum with string or integer values, or implement `FieldValue` for the type"
+    message = "`{Self}` is neither a resource type nor a product block",
+    label = "not a value type or product block",
+    note = "a field's type must be a value type (String, an integer, bool, f64, Uuid, an enum with `#[derive(FieldValue)]`, a type implementing `FieldValue`), a `#[product_block]`, a `#[block_union]`, or an `Option`/`Vec` of one of those"
 )]
 pub trait FieldValue: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// A short name shown in prompts and errors, e.g. `int` or `Affiliation`.

@@ -16,15 +16,19 @@
 //! ```
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use orch_core::SUBSCRIPTION_MODEL_REGISTRY;
 use orch_core::migration::MigrationList;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::{MigrationStatus, MigratorTraitSelf};
 
-use crate::db;
+use crate::catalog::Catalog;
 use crate::migrator::Migrator;
+use crate::questions::{Chain, FilePrompter, TtyPrompter, Unattended};
+use crate::{apply, check, db, generate};
 
 /// What an app hands to the CLI: its migrations and where `generate` writes new ones.
 #[derive(Clone, Copy)]
@@ -65,17 +69,48 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Compare the registered models with the database and write a migration module for the
+    /// difference, asking what the models don't say.
+    Generate {
+        /// What the migration does; its slug names the module.
+        message: String,
+        /// Answers file (TOML) with descriptions, tags, values, renames and confirmations.
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+        /// When questions are left open, write a template answers file with all of them here.
+        #[arg(long, value_name = "FILE")]
+        write_template: Option<PathBuf>,
+        /// Never prompt, even on a terminal.
+        #[arg(long)]
+        no_input: bool,
+        /// Name the module after this UTC time (YYYYMMDDHHMMSS) instead of now.
+        #[arg(long, value_name = "TIME", hide = true)]
+        timestamp: Option<String>,
+    },
+    /// Exit 0 when the models, the migrations directory and the database agree; otherwise
+    /// report what differs and exit 2 (migrations to apply) or 3 (a migration to generate).
+    Check {
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Apply pending migrations (all, or the next N).
     Up {
         /// Apply only this many.
         #[arg(short, long)]
         num: Option<u32>,
+        /// Print the SQL they would run on this database's backend instead of applying them.
+        #[arg(long)]
+        sql: bool,
     },
     /// Roll back applied migrations (the last one, or the last N).
     Down {
         /// Roll back this many.
         #[arg(short, long, default_value_t = 1)]
         num: u32,
+        /// Print the SQL they would run on this database's backend instead of running them.
+        #[arg(long)]
+        sql: bool,
     },
     /// List applied and pending migrations.
     Status,
@@ -87,8 +122,17 @@ enum Command {
     Reset,
 }
 
-/// Runs the CLI with the process arguments and returns the exit code; errors are printed as one
-/// line on stderr.
+/// Report formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+}
+
+/// Runs the CLI with the process arguments and returns the exit code; errors are printed on
+/// stderr.
 pub fn main(app: App) -> ExitCode {
     let _ = dotenvy::dotenv();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -102,7 +146,7 @@ pub fn main(app: App) -> ExitCode {
         }
     };
     match runtime.block_on(run(app, std::env::args_os())) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -111,10 +155,12 @@ pub fn main(app: App) -> ExitCode {
 }
 
 /// Runs the CLI with the given arguments (the first is the program name).
+///
+/// Returns the exit code: 0, or `check`'s code.
 pub async fn run(
     app: App,
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u8> {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -123,28 +169,130 @@ pub async fn run(
         }
         Err(e) => {
             print!("{e}");
-            return Ok(());
+            return Ok(0);
         }
     };
     init_tracing(cli.verbose);
     let migrator = Migrator::new(app.migrations);
     let conn = db::connect(&cli.database_url).await?;
-    let result = execute(&migrator, &conn, cli.command).await;
+    let result = execute(&app, &migrator, &conn, &cli.database_url, cli.command).await;
     conn.close().await.ok();
     result
 }
 
 async fn execute(
+    app: &App,
     migrator: &Migrator,
     conn: &DatabaseConnection,
+    url: &str,
     command: Command,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u8> {
+    let backend = conn.get_database_backend();
     match command {
-        Command::Up { num } => {
-            let before = pending(migrator, conn).await?;
-            migrator.up(conn, num).await?;
-            let after = pending(migrator, conn).await?;
-            let applied: Vec<_> = before.iter().filter(|m| !after.contains(m)).collect();
+        Command::Generate {
+            message,
+            answers,
+            write_template,
+            no_input,
+            timestamp,
+        } => {
+            let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
+            if registry.is_empty() {
+                anyhow::bail!(
+                    "no products are registered, so the migration would delete every product; \
+                     make sure the binary links the crate that registers them (`use my_products as _;`)"
+                );
+            }
+            let now = match timestamp {
+                Some(t) => chrono::NaiveDateTime::parse_from_str(&t, "%Y%m%d%H%M%S")
+                    .map_err(|e| {
+                        anyhow::anyhow!("--timestamp {t:?}: {e}; expected YYYYMMDDHHMMSS")
+                    })?
+                    .and_utc(),
+                None => chrono::Utc::now(),
+            };
+            let desired = Catalog::from_registry(registry);
+            let file_answers = match &answers {
+                Some(path) => generate::read_answers(path, &desired)?,
+                None => Default::default(),
+            };
+            let interactive =
+                !no_input && console::Term::stderr().is_term() && console::Term::stdout().is_term();
+            let mut file = FilePrompter {
+                answers: file_answers,
+            };
+            let mut tty = TtyPrompter::default();
+            let options = generate::Options {
+                message: &message,
+                now,
+                migrations_dir: Path::new(app.migrations_dir),
+                write_template: write_template.as_deref(),
+            };
+            let outcome = if interactive {
+                let mut chain = Chain(&mut file, &mut tty);
+                generate::generate(conn, migrator, registry, &options, &mut chain).await
+            } else {
+                let mut chain = Chain(&mut file, Unattended);
+                generate::generate(conn, migrator, registry, &options, &mut chain).await
+            };
+            if interactive && tty.given.iter().next().is_some() {
+                offer_to_save(answers.as_deref(), &tty.given)?;
+            }
+            match outcome? {
+                generate::Outcome::NothingToDo => println!("Nothing to do"),
+                generate::Outcome::Written {
+                    path,
+                    changes,
+                    plan,
+                    ..
+                } => {
+                    eprint!("{}", generate::summary(&changes));
+                    for line in &plan.data_loss {
+                        eprintln!("warning: {line}");
+                    }
+                    println!(
+                        "Wrote {} ({} upgrade step(s), {} downgrade step(s)). Review it, then run `up`.",
+                        path.display(),
+                        plan.up.len(),
+                        plan.down.len()
+                    );
+                }
+            }
+        }
+        Command::Check { format } => {
+            let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
+            let report = check::check(conn, migrator, registry).await?;
+            match format {
+                Format::Text => print!("{}", report.text()),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "clean": report.is_clean(),
+                        "exit_code": report.exit_code(),
+                        "pending_migrations": report.pending_migrations,
+                        "unknown_applied_migrations": report.unknown_applied_migrations,
+                        "changes": report.changes,
+                    }))?
+                ),
+            }
+            return Ok(report.exit_code());
+        }
+        Command::Up { num, sql } => {
+            if sql {
+                let pending = pending(migrator, conn).await?;
+                let todo: Vec<_> = migrator
+                    .migrations()
+                    .into_iter()
+                    .filter(|m| pending.contains(&m.name().to_owned()))
+                    .take(num.map_or(usize::MAX, |n| n as usize))
+                    .collect();
+                print!(
+                    "{}",
+                    apply::sql(&todo, backend, apply::Direction::Up).await?
+                );
+                return Ok(0);
+            }
+            let applied = apply::up(conn, url, migrator, num).await?;
             if applied.is_empty() {
                 println!("Nothing to apply: the database is up to date");
             }
@@ -152,11 +300,23 @@ async fn execute(
                 println!("Applied {m}");
             }
         }
-        Command::Down { num } => {
-            let before = applied(migrator, conn).await?;
-            migrator.down(conn, Some(num)).await?;
-            let after = applied(migrator, conn).await?;
-            let rolled: Vec<_> = before.iter().rev().filter(|m| !after.contains(m)).collect();
+        Command::Down { num, sql } => {
+            if sql {
+                let applied = applied(migrator, conn).await?;
+                let todo: Vec<_> = migrator
+                    .migrations()
+                    .into_iter()
+                    .filter(|m| applied.contains(&m.name().to_owned()))
+                    .rev()
+                    .take(num as usize)
+                    .collect();
+                print!(
+                    "{}",
+                    apply::sql(&todo, backend, apply::Direction::Down).await?
+                );
+                return Ok(0);
+            }
+            let rolled = apply::down(conn, url, migrator, Some(num)).await?;
             if rolled.is_empty() {
                 println!("Nothing to roll back");
             }
@@ -185,6 +345,25 @@ async fn execute(
             migrator.reset(conn).await?;
             println!("Rolled back every migration");
         }
+    }
+    Ok(0)
+}
+
+fn offer_to_save(
+    answers_file: Option<&Path>,
+    given: &crate::answers::Answers,
+) -> anyhow::Result<()> {
+    let default =
+        answers_file.map_or_else(|| "answers.toml".to_owned(), |p| p.display().to_string());
+    let save = dialoguer::Confirm::new()
+        .with_prompt(format!(
+            "Save your answers to {default}, to generate again without questions?"
+        ))
+        .default(true)
+        .interact()?;
+    if save {
+        generate::save_answers(Path::new(&default), given)?;
+        eprintln!("Saved answers to {default}");
     }
     Ok(())
 }

@@ -40,6 +40,23 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         })
 }
 
+/// Opens `url` with a pool of exactly one connection, for session state such as locks.
+pub async fn connect_single(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let url = normalize(url)?;
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .min_connections(1)
+        .connect_timeout(std::time::Duration::from_secs(10));
+    Database::connect(options)
+        .await
+        .map_err(|e| ConnectError::Unreachable {
+            url: mask_password(&url),
+            reason: one_line(&e.to_string()),
+        })
+}
+
 fn normalize(url: &str) -> Result<String, ConnectError> {
     let url = url.trim();
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();

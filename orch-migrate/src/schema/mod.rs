@@ -1,8 +1,16 @@
 //! The core schema: orchestrator-core's metadata, subscription and process tables.
+//!
+//! [`m20250101_000001_create_orchestrator_core_tables`] creates all of them; its documentation
+//! lists the column types on each backend.
 
 use orch_core::migration::MigrationTrait;
 
-/// The core schema migrations, oldest first.
+pub mod m20250101_000001_create_orchestrator_core_tables;
+
+/// The core schema migrations, oldest first. [`Migrator`](crate::Migrator) runs them before an
+/// app's own migrations, which build on these tables.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![]
+    vec![Box::new(
+        m20250101_000001_create_orchestrator_core_tables::Migration,
+    )]
 }

@@ -1,0 +1,642 @@
+//! The SQL of each [`Op`], per backend, built with sea-query.
+//!
+//! Rows are found by name with scalar subqueries, values are bound parameters, and new ids are
+//! made by the database (`gen_random_uuid()` on PostgreSQL, `UNHEX(REPLACE(UUID(),'-',''))` on
+//! MariaDB, `randomblob(16)` on SQLite), so a statement never carries an id read elsewhere.
+//!
+//! Child-instance backfills are set-based too: new child instances are inserted with a
+//! temporary label naming their parent (`orch:backfill:<hex id>`), linked to the parent by
+//! that label, and the label is cleared again, all in three statements per child position.
+
+use sea_orm::sea_query::{
+    Alias, BinOper, DeleteStatement, Expr, ExprTrait, Func, InsertStatement, MysqlQueryBuilder,
+    PostgresQueryBuilder, Query, QueryStatementBuilder, QueryStatementWriter, SelectStatement,
+    SqliteQueryBuilder, UpdateStatement,
+};
+use sea_orm::{DbBackend, Statement};
+
+use super::op::Op;
+
+/// One statement of a step.
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    /// An `INSERT`.
+    Insert(InsertStatement),
+    /// An `UPDATE`.
+    Update(UpdateStatement),
+    /// A `DELETE`.
+    Delete(DeleteStatement),
+}
+
+impl Stmt {
+    /// The statement with bound parameters, ready to execute.
+    pub fn build(&self, backend: DbBackend) -> Statement {
+        let (sql, values) = match backend {
+            DbBackend::Postgres => self.build_with(PostgresQueryBuilder),
+            DbBackend::MySql => self.build_with(MysqlQueryBuilder),
+            _ => self.build_with(SqliteQueryBuilder),
+        };
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    fn build_with<B: sea_orm::sea_query::QueryBuilder>(
+        &self,
+        b: B,
+    ) -> (String, sea_orm::sea_query::Values) {
+        match self {
+            Stmt::Insert(s) => s.build(b),
+            Stmt::Update(s) => s.build(b),
+            Stmt::Delete(s) => s.build(b),
+        }
+    }
+
+    /// The statement with its values written inline, for reading (`--sql`); never executed.
+    pub fn to_sql(&self, backend: DbBackend) -> String {
+        fn with<S: QueryStatementWriter>(s: &S, backend: DbBackend) -> String {
+            match backend {
+                DbBackend::Postgres => s.to_string(PostgresQueryBuilder),
+                DbBackend::MySql => s.to_string(MysqlQueryBuilder),
+                _ => s.to_string(SqliteQueryBuilder),
+            }
+        }
+        match self {
+            Stmt::Insert(s) => with(s, backend),
+            Stmt::Update(s) => with(s, backend),
+            Stmt::Delete(s) => with(s, backend),
+        }
+    }
+}
+
+/// A fresh UUID made by the database.
+fn new_id(backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::cust("gen_random_uuid()"),
+        DbBackend::MySql => Expr::cust("UNHEX(REPLACE(UUID(), '-', ''))"),
+        _ => Expr::cust("randomblob(16)"),
+    }
+}
+
+fn lookup(table: &'static str, id: &'static str, column: &'static str, name: &str) -> Expr {
+    Expr::from(
+        Query::select()
+            .column(id)
+            .from(table)
+            .and_where(Expr::col((table, column)).eq(name))
+            .to_owned()
+            .into_sub_query_statement(),
+    )
+}
+
+fn product_id(name: &str) -> Expr {
+    lookup("products", "product_id", "name", name)
+}
+
+fn block_id(name: &str) -> Expr {
+    lookup("product_blocks", "product_block_id", "name", name)
+}
+
+fn resource_type_id(name: &str) -> Expr {
+    lookup("resource_types", "resource_type_id", "resource_type", name)
+}
+
+/// `SELECT subscription_id FROM subscriptions WHERE product_id = P(product)`.
+fn subscriptions_of(product: &str) -> SelectStatement {
+    Query::select()
+        .column("subscription_id")
+        .from("subscriptions")
+        .and_where(Expr::col(("subscriptions", "product_id")).eq(product_id(product)))
+        .to_owned()
+}
+
+/// `SELECT subscription_instance_id FROM subscription_instances WHERE product_block_id = B(block)`.
+fn instances_of(block: &str) -> SelectStatement {
+    Query::select()
+        .column("subscription_instance_id")
+        .from("subscription_instances")
+        .and_where(Expr::col(("subscription_instances", "product_block_id")).eq(block_id(block)))
+        .to_owned()
+}
+
+fn insert(table: &'static str, columns: &[&'static str], values: Vec<Expr>) -> Stmt {
+    Stmt::Insert(
+        Query::insert()
+            .into_table(table)
+            .columns(columns.iter().copied())
+            .values_panic(values)
+            .to_owned(),
+    )
+}
+
+const BACKFILL_LABEL: &str = "orch:backfill:";
+
+/// The temporary label of a child instance created under parent instance `p`.
+fn backfill_label(backend: DbBackend) -> Expr {
+    let id = Expr::col((Alias::new("p"), "subscription_instance_id"));
+    match backend {
+        DbBackend::MySql => Func::cust("CONCAT")
+            .arg(Expr::val(BACKFILL_LABEL))
+            .arg(Func::cust("HEX").arg(id))
+            .into(),
+        DbBackend::Postgres => Expr::val(BACKFILL_LABEL).binary(
+            BinOper::Custom("||"),
+            Func::cust("encode")
+                .arg(Func::cust("uuid_send").arg(id))
+                .arg(Expr::val("hex")),
+        ),
+        _ => Expr::val(BACKFILL_LABEL).binary(BinOper::Custom("||"), Func::cust("hex").arg(id)),
+    }
+}
+
+/// The statements of `op` on `backend`, in execution order.
+pub fn statements<S: AsRef<str>>(op: &Op<S>, backend: DbBackend) -> Vec<Stmt> {
+    match op.map(AsRef::as_ref) {
+        Op::CreateProduct {
+            name,
+            product_type,
+            description,
+            tag,
+            status,
+        } => vec![insert(
+            "products",
+            &[
+                "product_id",
+                "name",
+                "description",
+                "product_type",
+                "tag",
+                "status",
+            ],
+            vec![
+                new_id(backend),
+                name.into(),
+                description.into(),
+                product_type.into(),
+                tag.into(),
+                status.into(),
+            ],
+        )],
+        Op::DeleteProduct { name } => {
+            let linked = Query::select()
+                .column("pid")
+                .from("processes_subscriptions")
+                .and_where(Expr::col("subscription_id").in_subquery(subscriptions_of(name)))
+                .to_owned();
+            let elsewhere = Query::select()
+                .column("pid")
+                .from("processes_subscriptions")
+                .and_where(Expr::col("subscription_id").not_in_subquery(subscriptions_of(name)))
+                .to_owned();
+            vec![
+                // processes that touched only this product's subscriptions go with them
+                Stmt::Delete(
+                    Query::delete()
+                        .from_table("processes")
+                        .and_where(Expr::col("pid").in_subquery(linked))
+                        .and_where(Expr::col("pid").not_in_subquery(elsewhere))
+                        .to_owned(),
+                ),
+                Stmt::Delete(
+                    Query::delete()
+                        .from_table("processes_subscriptions")
+                        .and_where(Expr::col("subscription_id").in_subquery(subscriptions_of(name)))
+                        .to_owned(),
+                ),
+                // instances, values, relations, descriptions and metadata cascade
+                Stmt::Delete(
+                    Query::delete()
+                        .from_table("subscriptions")
+                        .and_where(Expr::col("product_id").eq(product_id(name)))
+                        .to_owned(),
+                ),
+                // fixed inputs and links cascade
+                Stmt::Delete(
+                    Query::delete()
+                        .from_table("products")
+                        .and_where(Expr::col("name").eq(name))
+                        .to_owned(),
+                ),
+            ]
+        }
+        Op::SetProductType { name, product_type } => vec![Stmt::Update(
+            Query::update()
+                .table("products")
+                .value("product_type", product_type)
+                .and_where(Expr::col("name").eq(name))
+                .to_owned(),
+        )],
+        Op::CreateFixedInput {
+            product,
+            name,
+            value,
+        } => vec![insert(
+            "fixed_inputs",
+            &["fixed_input_id", "name", "value", "product_id"],
+            vec![
+                new_id(backend),
+                name.into(),
+                value.into(),
+                product_id(product),
+            ],
+        )],
+        Op::DeleteFixedInput { product, name } => vec![Stmt::Delete(
+            Query::delete()
+                .from_table("fixed_inputs")
+                .and_where(Expr::col("name").eq(name))
+                .and_where(Expr::col("product_id").eq(product_id(product)))
+                .to_owned(),
+        )],
+        Op::RenameFixedInput { product, from, to } => vec![Stmt::Update(
+            Query::update()
+                .table("fixed_inputs")
+                .value("name", to)
+                .and_where(Expr::col("name").eq(from))
+                .and_where(Expr::col("product_id").eq(product_id(product)))
+                .to_owned(),
+        )],
+        Op::CreateProductBlock {
+            name,
+            description,
+            tag,
+            status,
+        } => vec![insert(
+            "product_blocks",
+            &["product_block_id", "name", "description", "tag", "status"],
+            vec![
+                new_id(backend),
+                name.into(),
+                description.into(),
+                tag.into(),
+                status.into(),
+            ],
+        )],
+        Op::DeleteProductBlock { name } => vec![
+            Stmt::Delete(
+                Query::delete()
+                    .from_table("subscription_instances")
+                    .and_where(Expr::col("product_block_id").eq(block_id(name)))
+                    .to_owned(),
+            ),
+            Stmt::Delete(
+                Query::delete()
+                    .from_table("product_blocks")
+                    .and_where(Expr::col("name").eq(name))
+                    .to_owned(),
+            ),
+        ],
+        Op::CreateResourceType { name, description } => vec![insert(
+            "resource_types",
+            &["resource_type_id", "resource_type", "description"],
+            vec![new_id(backend), name.into(), description.into()],
+        )],
+        Op::DeleteResourceType { name } => vec![
+            Stmt::Delete(
+                Query::delete()
+                    .from_table("subscription_instance_values")
+                    .and_where(Expr::col("resource_type_id").eq(resource_type_id(name)))
+                    .to_owned(),
+            ),
+            Stmt::Delete(
+                Query::delete()
+                    .from_table("resource_types")
+                    .and_where(Expr::col("resource_type").eq(name))
+                    .to_owned(),
+            ),
+        ],
+        Op::RenameResourceType { from, to } => vec![Stmt::Update(
+            Query::update()
+                .table("resource_types")
+                .value("resource_type", to)
+                .and_where(Expr::col("resource_type").eq(from))
+                .to_owned(),
+        )],
+        Op::LinkProductBlock { product, block } => vec![insert(
+            "product_product_blocks",
+            &["product_id", "product_block_id"],
+            vec![product_id(product), block_id(block)],
+        )],
+        Op::UnlinkProductBlock { product, block } => vec![Stmt::Delete(
+            Query::delete()
+                .from_table("product_product_blocks")
+                .and_where(Expr::col("product_id").eq(product_id(product)))
+                .and_where(Expr::col("product_block_id").eq(block_id(block)))
+                .to_owned(),
+        )],
+        Op::LinkBlockRelation {
+            in_use_by,
+            depends_on,
+            min,
+            max,
+        } => vec![insert(
+            "product_block_relations",
+            &["in_use_by_id", "depends_on_id", "min", "max"],
+            vec![
+                block_id(in_use_by),
+                block_id(depends_on),
+                min.into(),
+                max.into(),
+            ],
+        )],
+        Op::UnlinkBlockRelation {
+            in_use_by,
+            depends_on,
+        } => vec![Stmt::Delete(
+            Query::delete()
+                .from_table("product_block_relations")
+                .and_where(Expr::col("in_use_by_id").eq(block_id(in_use_by)))
+                .and_where(Expr::col("depends_on_id").eq(block_id(depends_on)))
+                .to_owned(),
+        )],
+        Op::SetBlockRelationBounds {
+            in_use_by,
+            depends_on,
+            min,
+            max,
+        } => vec![Stmt::Update(
+            Query::update()
+                .table("product_block_relations")
+                .value("min", min)
+                .value("max", max)
+                .and_where(Expr::col("in_use_by_id").eq(block_id(in_use_by)))
+                .and_where(Expr::col("depends_on_id").eq(block_id(depends_on)))
+                .to_owned(),
+        )],
+        Op::LinkResourceType {
+            block,
+            resource_type,
+        } => vec![insert(
+            "product_block_resource_types",
+            &["product_block_id", "resource_type_id"],
+            vec![block_id(block), resource_type_id(resource_type)],
+        )],
+        Op::UnlinkResourceType {
+            block,
+            resource_type,
+        } => vec![
+            Stmt::Delete(
+                Query::delete()
+                    .from_table("subscription_instance_values")
+                    .and_where(Expr::col("resource_type_id").eq(resource_type_id(resource_type)))
+                    .and_where(
+                        Expr::col("subscription_instance_id").in_subquery(instances_of(block)),
+                    )
+                    .to_owned(),
+            ),
+            Stmt::Delete(
+                Query::delete()
+                    .from_table("product_block_resource_types")
+                    .and_where(Expr::col("product_block_id").eq(block_id(block)))
+                    .and_where(Expr::col("resource_type_id").eq(resource_type_id(resource_type)))
+                    .to_owned(),
+            ),
+        ],
+        Op::MoveResourceType { block, from, to } => vec![
+            Stmt::Update(
+                Query::update()
+                    .table("product_block_resource_types")
+                    .value("resource_type_id", resource_type_id(to))
+                    .and_where(Expr::col("product_block_id").eq(block_id(block)))
+                    .and_where(Expr::col("resource_type_id").eq(resource_type_id(from)))
+                    .to_owned(),
+            ),
+            Stmt::Update(
+                Query::update()
+                    .table("subscription_instance_values")
+                    .value("resource_type_id", resource_type_id(to))
+                    .and_where(Expr::col("resource_type_id").eq(resource_type_id(from)))
+                    .and_where(
+                        Expr::col("subscription_instance_id").in_subquery(instances_of(block)),
+                    )
+                    .to_owned(),
+            ),
+        ],
+        Op::BackfillValue {
+            block,
+            resource_type,
+            value,
+        } => {
+            let si = Alias::new("si");
+            let has_value = Query::select()
+                .expr(Expr::val(1))
+                .from_as("subscription_instance_values", Alias::new("v"))
+                .and_where(
+                    Expr::col((Alias::new("v"), "subscription_instance_id"))
+                        .equals((si.clone(), "subscription_instance_id")),
+                )
+                .and_where(
+                    Expr::col((Alias::new("v"), "resource_type_id"))
+                        .eq(resource_type_id(resource_type)),
+                )
+                .to_owned();
+            let select = Query::select()
+                .expr(new_id(backend))
+                .column((si.clone(), "subscription_instance_id"))
+                .expr(resource_type_id(resource_type))
+                .expr(Expr::val(value))
+                .from_as("subscription_instances", si.clone())
+                .and_where(Expr::col((si, "product_block_id")).eq(block_id(block)))
+                .and_where(Expr::not_exists(has_value))
+                .to_owned();
+            vec![Stmt::Insert(
+                Query::insert()
+                    .into_table("subscription_instance_values")
+                    .columns([
+                        "subscription_instance_value_id",
+                        "subscription_instance_id",
+                        "resource_type_id",
+                        "value",
+                    ])
+                    .select_from(select)
+                    .expect("columns match the select")
+                    .to_owned(),
+            )]
+        }
+        Op::BackfillRootInstances { product, block } => {
+            let s = Alias::new("s");
+            let has_instance = Query::select()
+                .expr(Expr::val(1))
+                .from_as("subscription_instances", Alias::new("si"))
+                .and_where(
+                    Expr::col((Alias::new("si"), "subscription_id"))
+                        .equals((s.clone(), "subscription_id")),
+                )
+                .and_where(Expr::col((Alias::new("si"), "product_block_id")).eq(block_id(block)))
+                .to_owned();
+            let select = Query::select()
+                .expr(new_id(backend))
+                .column((s.clone(), "subscription_id"))
+                .expr(block_id(block))
+                .from_as("subscriptions", s.clone())
+                .and_where(Expr::col((s, "product_id")).eq(product_id(product)))
+                .and_where(Expr::not_exists(has_instance))
+                .to_owned();
+            vec![Stmt::Insert(
+                Query::insert()
+                    .into_table("subscription_instances")
+                    .columns([
+                        "subscription_instance_id",
+                        "subscription_id",
+                        "product_block_id",
+                    ])
+                    .select_from(select)
+                    .expect("columns match the select")
+                    .to_owned(),
+            )]
+        }
+        Op::BackfillChildInstances {
+            parent,
+            child,
+            attribute,
+            count,
+        } => (0..count)
+            .flat_map(|order| backfill_child(backend, parent, child, attribute, order as i32))
+            .collect(),
+        Op::DeleteRootInstances { product, block } => vec![Stmt::Delete(
+            Query::delete()
+                .from_table("subscription_instances")
+                .and_where(Expr::col("product_block_id").eq(block_id(block)))
+                .and_where(Expr::col("subscription_id").in_subquery(subscriptions_of(product)))
+                .to_owned(),
+        )],
+        Op::DeleteChildInstances {
+            parent,
+            child,
+            attribute,
+        } => {
+            let (r, p, c) = (Alias::new("r"), Alias::new("p"), Alias::new("c"));
+            let owned_children = Query::select()
+                .expr_as(Expr::col((r.clone(), "depends_on_id")), Alias::new("id"))
+                .from_as("subscription_instance_relations", r.clone())
+                .join_as(
+                    sea_orm::sea_query::JoinType::InnerJoin,
+                    "subscription_instances",
+                    p.clone(),
+                    Expr::col((p.clone(), "subscription_instance_id"))
+                        .equals((r.clone(), "in_use_by_id")),
+                )
+                .join_as(
+                    sea_orm::sea_query::JoinType::InnerJoin,
+                    "subscription_instances",
+                    c.clone(),
+                    Expr::col((c.clone(), "subscription_instance_id"))
+                        .equals((r.clone(), "depends_on_id")),
+                )
+                .and_where(Expr::col((p.clone(), "product_block_id")).eq(block_id(parent)))
+                .and_where(Expr::col((c.clone(), "product_block_id")).eq(block_id(child)))
+                .and_where(Expr::col((r, "domain_model_attr")).eq(attribute))
+                .and_where(Expr::col((c, "subscription_id")).equals((p, "subscription_id")))
+                .to_owned();
+            // MariaDB cannot delete from a table that its own subquery reads, unless the
+            // subquery is materialised as a derived table
+            let x = Alias::new("x");
+            let ids = Query::select()
+                .column((x.clone(), Alias::new("id")))
+                .from_subquery(owned_children, x)
+                .to_owned();
+            vec![
+                Stmt::Delete(
+                    Query::delete()
+                        .from_table("subscription_instances")
+                        .and_where(Expr::col("subscription_instance_id").in_subquery(ids))
+                        .to_owned(),
+                ),
+                Stmt::Delete(
+                    Query::delete()
+                        .from_table("subscription_instance_relations")
+                        .and_where(Expr::col("domain_model_attr").eq(attribute))
+                        .and_where(Expr::col("in_use_by_id").in_subquery(instances_of(parent)))
+                        .to_owned(),
+                ),
+            ]
+        }
+        Op::RenameRelationAttribute { block, from, to } => vec![Stmt::Update(
+            Query::update()
+                .table("subscription_instance_relations")
+                .value("domain_model_attr", to)
+                .and_where(Expr::col("domain_model_attr").eq(from))
+                .and_where(Expr::col("in_use_by_id").in_subquery(instances_of(block)))
+                .to_owned(),
+        )],
+    }
+}
+
+fn backfill_child(
+    backend: DbBackend,
+    parent: &str,
+    child: &str,
+    attribute: &str,
+    order: i32,
+) -> Vec<Stmt> {
+    let p = Alias::new("p");
+    let c = Alias::new("c");
+    let r = Alias::new("r");
+    let has_child = Query::select()
+        .expr(Expr::val(1))
+        .from_as("subscription_instance_relations", r.clone())
+        .and_where(
+            Expr::col((r.clone(), "in_use_by_id")).equals((p.clone(), "subscription_instance_id")),
+        )
+        .and_where(Expr::col((r.clone(), "domain_model_attr")).eq(attribute))
+        .and_where(Expr::col((r, "order_id")).eq(order))
+        .to_owned();
+    let new_children = Query::select()
+        .expr(new_id(backend))
+        .column((p.clone(), "subscription_id"))
+        .expr(block_id(child))
+        .expr(backfill_label(backend))
+        .from_as("subscription_instances", p.clone())
+        .and_where(Expr::col((p.clone(), "product_block_id")).eq(block_id(parent)))
+        .and_where(Expr::not_exists(has_child))
+        .to_owned();
+    let relations = Query::select()
+        .column((p.clone(), "subscription_instance_id"))
+        .column((c.clone(), "subscription_instance_id"))
+        .expr(Expr::val(order))
+        .expr(Expr::val(attribute))
+        .from_as("subscription_instances", c.clone())
+        .join_as(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            "subscription_instances",
+            p.clone(),
+            Expr::col((c.clone(), "label")).eq(backfill_label(backend)),
+        )
+        .and_where(Expr::col((c.clone(), "product_block_id")).eq(block_id(child)))
+        .and_where(Expr::col((c, "label")).like(format!("{BACKFILL_LABEL}%")))
+        .and_where(Expr::col((p, "product_block_id")).eq(block_id(parent)))
+        .to_owned();
+    vec![
+        Stmt::Insert(
+            Query::insert()
+                .into_table("subscription_instances")
+                .columns([
+                    "subscription_instance_id",
+                    "subscription_id",
+                    "product_block_id",
+                    "label",
+                ])
+                .select_from(new_children)
+                .expect("columns match the select")
+                .to_owned(),
+        ),
+        Stmt::Insert(
+            Query::insert()
+                .into_table("subscription_instance_relations")
+                .columns([
+                    "in_use_by_id",
+                    "depends_on_id",
+                    "order_id",
+                    "domain_model_attr",
+                ])
+                .select_from(relations)
+                .expect("columns match the select")
+                .to_owned(),
+        ),
+        Stmt::Update(
+            Query::update()
+                .table("subscription_instances")
+                .value("label", Expr::null())
+                .and_where(Expr::col("product_block_id").eq(block_id(child)))
+                .and_where(Expr::col("label").like(format!("{BACKFILL_LABEL}%")))
+                .to_owned(),
+        ),
+    ]
+}

@@ -1,0 +1,308 @@
+//! Applying and rolling back migrations: one at a time, each in its own transaction, under a
+//! lock so that two runs started together apply each migration once; and the same migrations
+//! as SQL text for review (`--sql`), without touching the database.
+
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use orch_core::migration::{Step, observe};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, MockDatabase, MockExecResult, Statement,
+};
+use sea_orm_migration::{MigrationTrait, MigratorTraitSelf, SchemaManager};
+
+use crate::db;
+use crate::migrator::Migrator;
+use crate::schema;
+
+/// The tables of the core schema: a database that has them all is an orchestrator database.
+pub const CORE_TABLES: [&str; 17] = [
+    "products",
+    "product_blocks",
+    "resource_types",
+    "fixed_inputs",
+    "product_product_blocks",
+    "product_block_relations",
+    "product_block_resource_types",
+    "workflows",
+    "products_workflows",
+    "subscriptions",
+    "subscription_instances",
+    "subscription_instance_values",
+    "subscription_instance_relations",
+    "subscription_customer_descriptions",
+    "subscription_metadata",
+    "processes",
+    "processes_subscriptions",
+];
+
+/// Holds the migration lock until dropped.
+pub struct MigrationLock {
+    _conn: Option<DatabaseConnection>,
+    _file: Option<std::fs::File>,
+}
+
+const LOCK_NAME: &str = "orch_migrate";
+const PG_LOCK_KEY: i64 = 0x6f72_6368_6d69_67; // "orchmig"
+
+/// Takes the lock that serialises migration runs on one database, waiting for another run to
+/// finish. PostgreSQL: an advisory lock; MariaDB: `GET_LOCK`; SQLite: a lock file next to the
+/// database file (`<file>.migrate-lock`).
+pub async fn lock(url: &str, backend: DbBackend) -> anyhow::Result<MigrationLock> {
+    match backend {
+        DbBackend::Sqlite => {
+            let Some(path) = sqlite_path(url) else {
+                return Ok(MigrationLock {
+                    _conn: None,
+                    _file: None,
+                });
+            };
+            let mut lock_path = path.into_os_string();
+            lock_path.push(".migrate-lock");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot open lock file {}: {e}", lock_path.display())
+                })?;
+            let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                .await?
+                .map_err(|e| anyhow::anyhow!("cannot lock {}: {e}", lock_path.display()))?;
+            Ok(MigrationLock {
+                _conn: None,
+                _file: Some(file),
+            })
+        }
+        _ => {
+            // a dedicated connection: advisory locks belong to a session
+            let conn = db::connect_single(url).await?;
+            let sql = match backend {
+                DbBackend::Postgres => format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"),
+                _ => format!("SELECT GET_LOCK('{LOCK_NAME}', 3600)"),
+            };
+            conn.execute_unprepared(&sql).await?;
+            Ok(MigrationLock {
+                _conn: Some(conn),
+                _file: None,
+            })
+        }
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        None
+    } else {
+        Some(PathBuf::from(path))
+    }
+}
+
+/// When the database already has orchestrator-core's tables but no record of orch's core
+/// schema migration (an orchestrator-core database), records that migration as applied instead
+/// of failing on existing tables. Returns whether it did.
+pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Result<bool> {
+    let core = schema::migrations();
+    let Some(core_name) = core.first().map(|m| m.name().to_owned()) else {
+        return Ok(false);
+    };
+    let manager = SchemaManager::new(db);
+    if !manager.has_table(CORE_TABLES[0]).await? {
+        return Ok(false);
+    }
+    migrator.install(db).await?;
+    let applied: Vec<String> = migrator
+        .get_applied_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    if applied.contains(&core_name) {
+        return Ok(false);
+    }
+    let mut missing = Vec::new();
+    for t in CORE_TABLES {
+        if !manager.has_table(t).await? {
+            missing.push(t);
+        }
+    }
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "the database has some orchestrator tables but not: {}; it is neither empty nor an orchestrator-core database",
+            missing.join(", ")
+        );
+    }
+    let stmt = sea_orm::sea_query::Query::insert()
+        .into_table("seaql_migrations")
+        .columns(["version", "applied_at"])
+        .values_panic([core_name.into(), chrono::Utc::now().timestamp().into()])
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(true)
+}
+
+/// Where progress goes: a bar on a terminal, nothing otherwise.
+fn progress_bar(total: usize) -> ProgressBar {
+    let pb =
+        ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb
+}
+
+static CURRENT: std::sync::Mutex<Option<ProgressBar>> = std::sync::Mutex::new(None);
+
+fn on_step(step: Step<'_>) {
+    if let Ok(guard) = CURRENT.lock() {
+        if let Some(pb) = guard.as_ref() {
+            pb.set_message(format!(
+                "step {}/{}: {}",
+                step.index + 1,
+                step.total,
+                step.op
+            ));
+            pb.tick();
+        }
+    }
+}
+
+/// Applies pending migrations (all, or the next `steps`), one at a time. Returns the names
+/// applied, in order.
+pub async fn up(
+    db: &DatabaseConnection,
+    url: &str,
+    migrator: &Migrator,
+    steps: Option<u32>,
+) -> anyhow::Result<Vec<String>> {
+    let _lock = lock(url, db.get_database_backend()).await?;
+    let adopted = adopt(db, migrator).await?;
+    if adopted {
+        eprintln!(
+            "Adopted an existing orchestrator-core database: its core schema is recorded as applied"
+        );
+    }
+    let pending: Vec<String> = migrator
+        .get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let todo: Vec<String> = match steps {
+        Some(n) => pending.into_iter().take(n as usize).collect(),
+        None => pending,
+    };
+    observe(on_step);
+    let pb = progress_bar(todo.len());
+    *CURRENT.lock().expect("progress lock") = Some(pb.clone());
+    let mut applied = Vec::new();
+    for name in &todo {
+        pb.set_message(format!("applying {name}"));
+        let result = migrator.up(db, Some(1)).await;
+        pb.inc(1);
+        if let Err(e) = result {
+            pb.finish_and_clear();
+            *CURRENT.lock().expect("progress lock") = None;
+            anyhow::bail!(
+                "{name} failed and was rolled back{}: {e}",
+                if db.get_database_backend() == DbBackend::MySql {
+                    " (MariaDB commits schema changes immediately: check the core schema)"
+                } else {
+                    ""
+                }
+            );
+        }
+        applied.push(name.clone());
+    }
+    pb.finish_and_clear();
+    *CURRENT.lock().expect("progress lock") = None;
+    Ok(applied)
+}
+
+/// Rolls back the last `steps` applied migrations. Returns the names rolled back, newest first.
+pub async fn down(
+    db: &DatabaseConnection,
+    url: &str,
+    migrator: &Migrator,
+    steps: Option<u32>,
+) -> anyhow::Result<Vec<String>> {
+    let _lock = lock(url, db.get_database_backend()).await?;
+    let applied: Vec<String> = migrator
+        .get_applied_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let todo: Vec<String> = applied
+        .into_iter()
+        .rev()
+        .take(steps.map_or(usize::MAX, |n| n as usize))
+        .collect();
+    let mut done = Vec::new();
+    for name in &todo {
+        migrator
+            .down(db, Some(1))
+            .await
+            .map_err(|e| anyhow::anyhow!("rolling back {name} failed: {e}"))?;
+        done.push(name.clone());
+    }
+    Ok(done)
+}
+
+/// Which way to render migrations as SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `up`.
+    Up,
+    /// `down`.
+    Down,
+}
+
+/// The SQL that running `migrations` would execute on `backend`, with values written inline,
+/// produced by running them against a recording mock database: nothing touches a real one.
+pub async fn sql(
+    migrations: &[Box<dyn MigrationTrait>],
+    backend: DbBackend,
+    direction: Direction,
+) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for m in migrations {
+        let mock = MockDatabase::new(backend)
+            .append_exec_results((0..100_000).map(|_| MockExecResult {
+                last_insert_id: 0,
+                rows_affected: 0,
+            }))
+            .into_connection();
+        let manager = SchemaManager::new(&mock);
+        match direction {
+            Direction::Up => m.up(&manager).await?,
+            Direction::Down => m.down(&manager).await?,
+        }
+        out.push_str(&format!(
+            "-- {} {}\n",
+            match direction {
+                Direction::Up => "up",
+                Direction::Down => "down",
+            },
+            m.name()
+        ));
+        for t in mock.into_transaction_log() {
+            for s in t.statements() {
+                out.push_str(&statement_text(s));
+                out.push_str(";\n");
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn statement_text(s: &Statement) -> String {
+    s.to_string()
+}

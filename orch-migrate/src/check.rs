@@ -1,0 +1,118 @@
+//! `check`: whether the registry, the migrations directory and the database agree, for CI.
+
+use orch_core::Registry;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTraitSelf;
+
+use crate::catalog::Catalog;
+use crate::diff::{self, Changes, Renames};
+use crate::generate::summary;
+use crate::migrator::Migrator;
+use crate::snapshot::snapshot;
+
+/// What `check` found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    /// Migrations in the directory that the database has not applied.
+    pub pending_migrations: Vec<String>,
+    /// Migrations the database has applied that the directory lacks.
+    pub unknown_applied_migrations: Vec<String>,
+    /// What a new migration would have to change (renames declared on the models applied).
+    pub changes: Changes,
+}
+
+impl Report {
+    /// Whether everything agrees.
+    pub fn is_clean(&self) -> bool {
+        self.pending_migrations.is_empty()
+            && self.unknown_applied_migrations.is_empty()
+            && self.changes.is_empty()
+    }
+
+    /// The exit code: 0 clean, 2 migrations to apply (or unknown ones applied), 3 models that
+    /// differ from the database with nothing pending (a migration must be generated).
+    pub fn exit_code(&self) -> u8 {
+        if self.is_clean() {
+            0
+        } else if !self.pending_migrations.is_empty() || !self.unknown_applied_migrations.is_empty()
+        {
+            2
+        } else {
+            3
+        }
+    }
+
+    /// A readable report.
+    pub fn text(&self) -> String {
+        if self.is_clean() {
+            return "The database and the models agree; no migration is pending.\n".into();
+        }
+        let mut out = String::new();
+        if !self.pending_migrations.is_empty() {
+            out.push_str(&format!(
+                "Migrations not applied yet (run `up`): {}\n",
+                self.pending_migrations.join(", ")
+            ));
+        }
+        if !self.unknown_applied_migrations.is_empty() {
+            out.push_str(&format!(
+                "Applied migrations missing from the migrations directory: {}\n",
+                self.unknown_applied_migrations.join(", ")
+            ));
+        }
+        if !self.changes.is_empty() {
+            out.push_str(&format!(
+                "The models differ from the database{} (run `generate`):\n{}",
+                if self.pending_migrations.is_empty() {
+                    ""
+                } else {
+                    " (some of it may be what the pending migrations do)"
+                },
+                summary(&self.changes)
+            ));
+        }
+        out
+    }
+}
+
+/// Compares the registry, the migrations directory and the database. Read-only.
+pub async fn check(
+    db: &DatabaseConnection,
+    migrator: &Migrator,
+    registry: &Registry,
+) -> anyhow::Result<Report> {
+    let known: Vec<String> = migrator
+        .migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let applied: Vec<String> = migrator
+        .get_applied_migrations_read_only(db)
+        .await
+        .map(|ms| ms.iter().map(|m| m.name().to_owned()).collect())
+        .unwrap_or_default();
+    let stored: Vec<String> = migrator
+        .get_migration_models(db)
+        .await
+        .map(|ms| ms.into_iter().map(|m| m.version).collect())
+        .unwrap_or_default();
+    let mut report = Report {
+        pending_migrations: known
+            .iter()
+            .filter(|k| !applied.contains(k))
+            .cloned()
+            .collect(),
+        unknown_applied_migrations: stored.into_iter().filter(|s| !known.contains(s)).collect(),
+        ..Report::default()
+    };
+    let core_applied = crate::schema::migrations()
+        .iter()
+        .all(|m| applied.iter().any(|a| a == m.name()));
+    if core_applied {
+        let desired = Catalog::from_registry(registry);
+        let actual = snapshot(db).await?;
+        let renames = Renames::declared(&desired, &actual);
+        report.changes = diff::diff(&desired, &actual, &renames);
+    }
+    Ok(report)
+}

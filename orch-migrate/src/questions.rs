@@ -1,0 +1,406 @@
+//! The questions `generate` asks about what the models don't say, and the ways to answer them.
+//!
+//! Questions come in two rounds: first possible renames (their answers change the diff), then
+//! descriptions, tags, fixed-input values, default values for existing instances and
+//! confirmations of destructive changes. Each has a stable [`Key`], which is also its place in
+//! the answers file. A [`Prompter`] answers them: the answers file ([`FilePrompter`]), a person
+//! at a terminal ([`TtyPrompter`]), or nobody ([`Unattended`], which leaves them unanswered so
+//! that `generate` can list every open question at once).
+
+use std::collections::BTreeSet;
+
+use orch_core::{ValueKind, ValueType};
+
+use crate::answers::{self, Answer, Answers, Key};
+use crate::catalog::Catalog;
+use crate::diff::{Changes, RenameCandidate, RenameKind, Renames};
+use crate::plan::{Backfills, confirmation};
+
+/// One question.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// Where the answer goes in the answers file.
+    pub key: Key,
+    /// The question, for a person.
+    pub text: String,
+    /// What kind of answer it takes.
+    pub kind: Kind,
+}
+
+/// The kind of answer a question takes.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A description (non-empty, at most 2000 characters).
+    Description,
+    /// A tag (non-empty, at most 20 characters).
+    Tag,
+    /// A value of a field's type.
+    Value(ValueType),
+    /// One of the new names, or `false` for "not a rename".
+    Rename(Vec<String>),
+    /// `true` to accept a change that deletes data.
+    Confirm,
+}
+
+impl Question {
+    /// Checks an answer the way the answers file is checked.
+    pub fn check(&self, answer: &Answer) -> Result<(), String> {
+        match (&self.kind, answer) {
+            (Kind::Description, Answer::Text(t)) => answers::check_description(t),
+            (Kind::Tag, Answer::Text(t)) => answers::check_tag(t),
+            (Kind::Value(vt), Answer::Text(t)) => (vt.check)(t).map_err(|e| e.to_string()),
+            (Kind::Rename(options), Answer::Text(t)) if options.contains(t) => Ok(()),
+            (Kind::Rename(options), Answer::Text(t)) => {
+                Err(format!("{t:?} is not one of {}", options.join(", ")))
+            }
+            (Kind::Rename(_), Answer::Bool(false)) => Ok(()),
+            (Kind::Confirm, Answer::Bool(_)) => Ok(()),
+            _ => Err("wrong kind of answer".into()),
+        }
+    }
+}
+
+/// The rename questions for `candidates`.
+pub fn rename_questions(candidates: &[RenameCandidate], actual: &Catalog) -> Vec<Question> {
+    candidates
+        .iter()
+        .map(|c| {
+            let (section, what, count) = match c.kind {
+                RenameKind::FixedInput => ("fixed_inputs", "fixed input", String::new()),
+                RenameKind::ResourceType => {
+                    let values = actual.blocks[&c.owner].resource_types[&c.old].values;
+                    (
+                        "resource_types",
+                        "resource type",
+                        format!(" ({values} stored value(s))"),
+                    )
+                }
+            };
+            let owner_kind = match c.kind {
+                RenameKind::FixedInput => "Product",
+                RenameKind::ResourceType => "Block",
+            };
+            Question {
+                key: Key::new(["renames", section, &c.owner, &c.old]),
+                text: format!(
+                    "{owner_kind} {:?} no longer has {what} {:?}{count} and has new {}. Was {:?} renamed?",
+                    c.owner,
+                    c.old,
+                    c.new
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    c.old
+                ),
+                kind: Kind::Rename(c.new.clone()),
+            }
+        })
+        .collect()
+}
+
+/// Applies rename answers (`renames.*`) to `renames`.
+pub fn apply_rename_answers(renames: &mut Renames, answers: &Answers) {
+    for (key, answer) in answers.iter() {
+        let segs: Vec<&str> = key.0.iter().map(String::as_str).collect();
+        let (section, owner, old) = match segs.as_slice() {
+            ["renames", section, owner, old] => (*section, *owner, *old),
+            _ => continue,
+        };
+        match answer {
+            Answer::Text(new) => {
+                let map = match section {
+                    "fixed_inputs" => &mut renames.fixed_inputs,
+                    "resource_types" => &mut renames.resource_types,
+                    _ => continue,
+                };
+                map.entry(owner.to_owned())
+                    .or_default()
+                    .insert(old.to_owned(), new.clone());
+            }
+            Answer::Bool(_) => {
+                // not a rename: remember, so the pair is not asked again
+                renames.rejected.insert((owner.to_owned(), old.to_owned()));
+            }
+        }
+    }
+}
+
+/// Every question the changes raise, in the order orchestrator-core asks them.
+pub fn questions(
+    changes: &Changes,
+    fills: &Backfills,
+    desired: &Catalog,
+    actual: &Catalog,
+) -> Vec<Question> {
+    let mut out = Vec::new();
+    for p in &changes.create_products {
+        let ty = &desired.products[p].product_type;
+        out.push(Question {
+            key: Key::new(["products", p, "description"]),
+            text: format!("Description of new product {p:?} (type {ty})"),
+            kind: Kind::Description,
+        });
+        out.push(Question {
+            key: Key::new(["products", p, "tag"]),
+            text: format!("Tag of new product {p:?} (at most 20 characters)"),
+            kind: Kind::Tag,
+        });
+    }
+    for (p, fi) in &changes.create_fixed_inputs {
+        let f = &desired.products[p].fixed_inputs[fi];
+        let vt = f
+            .value_type
+            .expect("fixed inputs of the models have a type");
+        out.push(Question {
+            key: Key::new(["products", p, "fixed_inputs", fi]),
+            text: format!(
+                "Value of fixed input {fi:?} for product {p:?} ({})",
+                describe_type(&vt)
+            ),
+            kind: Kind::Value(vt),
+        });
+    }
+    for b in &changes.create_blocks {
+        out.push(Question {
+            key: Key::new(["product_blocks", b, "description"]),
+            text: format!("Description of new product block {b:?}"),
+            kind: Kind::Description,
+        });
+        out.push(Question {
+            key: Key::new(["product_blocks", b, "tag"]),
+            text: format!("Tag of new product block {b:?} (at most 20 characters)"),
+            kind: Kind::Tag,
+        });
+    }
+    for r in &changes.create_resource_types {
+        out.push(Question {
+            key: Key::new(["resource_types", r]),
+            text: format!("Description of new resource type {r:?}"),
+            kind: Kind::Description,
+        });
+    }
+    for (b, r) in &fills.values {
+        let vt = desired.blocks[b].resource_types[r]
+            .value_type
+            .expect("resource types of the models have a type");
+        let instances = actual.blocks.get(b).map_or(0, |a| a.instances);
+        out.push(Question {
+            key: Key::new(["product_blocks", b, "defaults", r]),
+            text: format!(
+                "Value of {r:?} for existing instances of block {b:?} ({instances} now, plus those this migration creates; {})",
+                describe_type(&vt)
+            ),
+            kind: Kind::Value(vt),
+        });
+    }
+    let mut confirm = |key: Key, text: String| {
+        out.push(Question {
+            key,
+            text,
+            kind: Kind::Confirm,
+        });
+    };
+    for p in &changes.delete_products {
+        let a = &actual.products[p];
+        if a.subscriptions > 0 {
+            let blocks: BTreeSet<&String> = a.blocks.iter().collect();
+            confirm(
+                confirmation("delete_products", &[p]),
+                format!(
+                    "Delete product {p:?} and its {} subscription(s) with all their instances and values (root blocks: {})? Down cannot restore them.",
+                    a.subscriptions,
+                    blocks.into_iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
+    for b in &changes.delete_blocks {
+        let a = &actual.blocks[b];
+        if a.instances > 0 {
+            let values: u64 = a.resource_types.values().map(|r| r.values).sum();
+            confirm(
+                confirmation("delete_product_blocks", &[b]),
+                format!(
+                    "Delete product block {b:?} and its {} instance(s) with {values} value(s)? Down cannot restore them.",
+                    a.instances
+                ),
+            );
+        }
+    }
+    for r in &changes.delete_resource_types {
+        let a = &actual.resource_types[r];
+        if a.values > 0 {
+            confirm(
+                confirmation("delete_resource_types", &[r]),
+                format!(
+                    "Delete resource type {r:?} and its {} value(s)? Down cannot restore them.",
+                    a.values
+                ),
+            );
+        }
+    }
+    for (b, r) in &changes.unlink_resource_types {
+        let values = actual.blocks[b].resource_types[r].values;
+        if values > 0 {
+            confirm(
+                confirmation("unlink_resource_types", &[b, r]),
+                format!(
+                    "Remove resource type {r:?} from block {b:?} and delete its {values} value(s) there? Down cannot restore them."
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn describe_type(vt: &ValueType) -> String {
+    match vt.kind {
+        ValueKind::Enum | ValueKind::Bool => {
+            format!("{}: one of {}", vt.name, vt.choices.join(", "))
+        }
+        _ => vt.name.to_owned(),
+    }
+}
+
+/// Answers questions.
+pub trait Prompter {
+    /// The answer to `q`, or `None` when this prompter has none.
+    fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>>;
+}
+
+impl<P: Prompter + ?Sized> Prompter for &mut P {
+    fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>> {
+        (**self).ask(q)
+    }
+}
+
+/// Answers from an answers file.
+#[derive(Debug, Default)]
+pub struct FilePrompter {
+    /// The answers read (and checked) from the file.
+    pub answers: Answers,
+}
+
+impl Prompter for FilePrompter {
+    fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>> {
+        Ok(self.answers.get(&q.key).cloned())
+    }
+}
+
+/// Answers nothing: without a terminal and without a file, every question stays open.
+#[derive(Debug, Default)]
+pub struct Unattended;
+
+impl Prompter for Unattended {
+    fn ask(&mut self, _: &Question) -> anyhow::Result<Option<Answer>> {
+        Ok(None)
+    }
+}
+
+/// Tries `first`, then `second`.
+pub struct Chain<A, B>(pub A, pub B);
+
+impl<A: Prompter, B: Prompter> Prompter for Chain<A, B> {
+    fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>> {
+        match self.0.ask(q)? {
+            Some(a) => Ok(Some(a)),
+            None => self.1.ask(q),
+        }
+    }
+}
+
+/// Asks a person at the terminal, checking each answer as the answers file is checked.
+#[derive(Debug, Default)]
+pub struct TtyPrompter {
+    /// What the person answered, to offer saving it.
+    pub given: Answers,
+}
+
+impl Prompter for TtyPrompter {
+    fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>> {
+        use dialoguer::{Confirm, Input, Select};
+        let theme = dialoguer::theme::SimpleTheme;
+        let answer = match &q.kind {
+            Kind::Confirm => Answer::Bool(
+                Confirm::with_theme(&theme)
+                    .with_prompt(&q.text)
+                    .default(false)
+                    .interact()?,
+            ),
+            Kind::Rename(options) => {
+                let mut items: Vec<String> = options
+                    .iter()
+                    .map(|o| format!("renamed to {o:?}"))
+                    .collect();
+                items.push("not renamed: remove it (and its values)".into());
+                let i = Select::with_theme(&theme)
+                    .with_prompt(&q.text)
+                    .items(&items)
+                    .default(0)
+                    .interact()?;
+                match options.get(i) {
+                    Some(o) => Answer::Text(o.clone()),
+                    None => Answer::Bool(false),
+                }
+            }
+            Kind::Value(vt) if !vt.choices.is_empty() => {
+                let i = Select::with_theme(&theme)
+                    .with_prompt(&q.text)
+                    .items(vt.choices)
+                    .default(0)
+                    .interact()?;
+                Answer::Text(vt.choices[i].to_owned())
+            }
+            _ => {
+                let q2 = q.clone();
+                let text: String = Input::with_theme(&theme)
+                    .with_prompt(&q.text)
+                    .validate_with(move |s: &String| q2.check(&Answer::Text(s.clone())))
+                    .interact_text()?;
+                Answer::Text(text)
+            }
+        };
+        self.given.insert(q.key.clone(), answer.clone());
+        Ok(Some(answer))
+    }
+}
+
+/// A template answers file for `questions`, with each question as a comment and an empty or
+/// `false` value to fill in.
+pub fn template(questions: &[Question]) -> String {
+    let mut out = String::from(
+        "# Answers for `orch-migrate generate`: fill in every value, then run\n\
+         # `orch-migrate generate --answers <this file> \"<message>\"`.\n",
+    );
+    let mut current: Option<Vec<String>> = None;
+    for q in questions {
+        let (last, table) = q.key.0.split_last().expect("keys are never empty");
+        if current.as_deref() != Some(table) {
+            let header = Key(table.to_vec());
+            out.push_str(&format!("\n[{header}]\n"));
+            current = Some(table.to_vec());
+        }
+        out.push_str(&format!("# {}\n", q.text));
+        let placeholder = match &q.kind {
+            Kind::Confirm => {
+                out.push_str("# set to true to accept\n");
+                "false".to_owned()
+            }
+            Kind::Rename(options) => {
+                out.push_str(&format!(
+                    "# the new name ({}), or false if it is not a rename\n",
+                    options
+                        .iter()
+                        .map(|o| format!("{o:?}"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
+                "false".to_owned()
+            }
+            _ => "\"\"".to_owned(),
+        };
+        out.push_str(&format!("{} = {placeholder}\n", answers::toml_key(last)));
+    }
+    out
+}
