@@ -202,3 +202,184 @@ macro_rules! per_backend {
         )*
     };
 }
+
+/// Helpers for tests of the `generate` pipeline: apply a plan without compiling a module, and
+/// read the metadata tables in a form that compares across backends.
+pub mod pipeline {
+    use std::collections::BTreeMap;
+
+    use orch_core::migration::{Op, run};
+    use orch_core::{ProductTypeDescriptor, RegisteredProduct, Registry};
+    use orch_migrate::answers::Answers;
+    use orch_migrate::catalog::Catalog;
+    use orch_migrate::diff::Changes;
+    use orch_migrate::generate::prepare;
+    use orch_migrate::plan::Plan;
+    use orch_migrate::questions::FilePrompter;
+    use orch_migrate::snapshot::snapshot;
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
+    use sea_orm_migration::{MigratorTraitSelf, SchemaManager};
+    use serde_json::{Value, json};
+
+    /// A registry of explicit products, independent of what `inventory` collected, so that a
+    /// test can hold several versions of its models.
+    pub fn registry(products: &[(&'static str, &'static ProductTypeDescriptor)]) -> Registry {
+        Registry::from_products(products.iter().map(|(name, d)| RegisteredProduct {
+            name,
+            product_type: d,
+            location: orch_core::registry::Location {
+                file: file!(),
+                line: line!(),
+            },
+        }))
+        .expect("valid test registry")
+    }
+
+    /// Applies the core schema.
+    pub async fn core_schema(conn: &DatabaseConnection) {
+        orch_migrate::Migrator::core_only()
+            .up(conn, None)
+            .await
+            .expect("core schema");
+    }
+
+    /// Generates against the database for `registry` with the answers in `answers` (TOML), as
+    /// `generate --answers` does, and returns the changes and plan without writing anything.
+    pub async fn plan(
+        conn: &DatabaseConnection,
+        registry: &Registry,
+        answers: &str,
+    ) -> anyhow::Result<(Changes, Plan)> {
+        let desired = Catalog::from_registry(registry);
+        let actual = snapshot(conn).await?;
+        let answers = Answers::parse(answers, "answers.toml", &desired)?;
+        let mut prompter = FilePrompter { answers };
+        match prepare(&desired, &actual, &mut prompter)? {
+            Ok((changes, plan, _)) => Ok((changes, plan)),
+            Err(open) => anyhow::bail!(
+                "unanswered: {}",
+                open.iter()
+                    .map(|q| q.key.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Runs steps in one transaction, as a generated migration does.
+    pub async fn apply(conn: &DatabaseConnection, ops: &[Op<String>]) -> anyhow::Result<()> {
+        let txn = conn.begin().await?;
+        run(&SchemaManager::new(&txn), ops).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Plans and applies the upgrade; returns the plan for a later downgrade.
+    pub async fn migrate(
+        conn: &DatabaseConnection,
+        registry: &Registry,
+        answers: &str,
+    ) -> anyhow::Result<Plan> {
+        let (_, plan) = plan(conn, registry, answers).await?;
+        apply(conn, &plan.up).await?;
+        Ok(plan)
+    }
+
+    async fn rows(conn: &DatabaseConnection, sql: &str) -> Vec<sea_orm::QueryResult> {
+        conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    fn text(row: &sea_orm::QueryResult, col: &str) -> Value {
+        match row.try_get::<Option<String>>("", col).expect(col) {
+            Some(s) => Value::String(s),
+            None => Value::Null,
+        }
+    }
+
+    /// The metadata tables by names, without ids or timestamps: equal on every backend for the
+    /// same migrations, and equal before an upgrade and after its downgrade.
+    pub async fn metadata(conn: &DatabaseConnection) -> Value {
+        let mut products = BTreeMap::new();
+        for r in rows(
+            conn,
+            "SELECT name, description, product_type, tag, status FROM products",
+        )
+        .await
+        {
+            let name = r.try_get::<String>("", "name").unwrap();
+            products.insert(
+                name,
+                json!({
+                    "description": text(&r, "description"),
+                    "product_type": text(&r, "product_type"),
+                    "tag": text(&r, "tag"),
+                    "status": text(&r, "status"),
+                }),
+            );
+        }
+        let mut blocks = BTreeMap::new();
+        for r in rows(
+            conn,
+            "SELECT name, description, tag, status FROM product_blocks",
+        )
+        .await
+        {
+            let name = r.try_get::<String>("", "name").unwrap();
+            blocks.insert(
+                name,
+                json!({"description": text(&r, "description"), "tag": text(&r, "tag"), "status": text(&r, "status")}),
+            );
+        }
+        let mut resource_types = BTreeMap::new();
+        for r in rows(
+            conn,
+            "SELECT resource_type, description FROM resource_types",
+        )
+        .await
+        {
+            resource_types.insert(
+                r.try_get::<String>("", "resource_type").unwrap(),
+                text(&r, "description"),
+            );
+        }
+        let list = |sql: &'static str, cols: &'static [&'static str]| async move {
+            let mut out: Vec<Vec<Value>> = rows(conn, sql)
+                .await
+                .iter()
+                .map(|r| {
+                    cols.iter()
+                        .map(|c| match r.try_get::<Option<i32>>("", c) {
+                            Ok(Some(n)) => json!(n),
+                            _ => text(r, c),
+                        })
+                        .collect()
+                })
+                .collect();
+            out.sort_by_key(|v| serde_json::to_string(v).unwrap());
+            out
+        };
+        json!({
+            "products": products,
+            "product_blocks": blocks,
+            "resource_types": resource_types,
+            "fixed_inputs": list(
+                "SELECT p.name AS product, f.name AS name, f.value AS value FROM fixed_inputs f JOIN products p ON p.product_id = f.product_id",
+                &["product", "name", "value"],
+            ).await,
+            "product_product_blocks": list(
+                "SELECT p.name AS product, b.name AS block FROM product_product_blocks x JOIN products p ON p.product_id = x.product_id JOIN product_blocks b ON b.product_block_id = x.product_block_id",
+                &["product", "block"],
+            ).await,
+            "product_block_relations": list(
+                "SELECT a.name AS parent, b.name AS child, r.min AS min, r.max AS max FROM product_block_relations r JOIN product_blocks a ON a.product_block_id = r.in_use_by_id JOIN product_blocks b ON b.product_block_id = r.depends_on_id",
+                &["parent", "child", "min", "max"],
+            ).await,
+            "product_block_resource_types": list(
+                "SELECT b.name AS block, t.resource_type AS resource_type FROM product_block_resource_types x JOIN product_blocks b ON b.product_block_id = x.product_block_id JOIN resource_types t ON t.resource_type_id = x.resource_type_id",
+                &["block", "resource_type"],
+            ).await,
+        })
+    }
+}

@@ -1,8 +1,10 @@
 //! The SQL of each [`Op`], per backend, built with sea-query.
 //!
 //! Rows are found by name with scalar subqueries, values are bound parameters, and new ids are
-//! made by the database (`gen_random_uuid()` on PostgreSQL, `UNHEX(REPLACE(UUID(),'-',''))` on
-//! MariaDB, `randomblob(16)` on SQLite), so a statement never carries an id read elsewhere.
+//! made by the database when the statement runs (`gen_random_uuid()` on PostgreSQL,
+//! `UNHEX(REPLACE(UUID(),'-',''))` on MariaDB, a version-4 UUID built from `randomblob` on
+//! SQLite), so a statement never carries an id read elsewhere and set-based inserts get one id
+//! per row.
 //!
 //! Child-instance backfills are set-based too: new child instances are inserted with a
 //! temporary label naming their parent (`orch:backfill:<hex id>`), linked to the parent by
@@ -67,12 +69,16 @@ impl Stmt {
     }
 }
 
-/// A fresh UUID made by the database.
+/// A fresh UUID made by the database, evaluated per row: version 4 on PostgreSQL and SQLite
+/// (random bits with the version and variant set), version 1 on MariaDB (`UUID()`).
 fn new_id(backend: DbBackend) -> Expr {
     match backend {
         DbBackend::Postgres => Expr::cust("gen_random_uuid()"),
         DbBackend::MySql => Expr::cust("UNHEX(REPLACE(UUID(), '-', ''))"),
-        _ => Expr::cust("randomblob(16)"),
+        _ => Expr::cust(
+            "unhex(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || \
+             substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(8)), 2))",
+        ),
     }
 }
 
