@@ -75,7 +75,7 @@ pub struct Registry {
 impl Registry {
     /// Builds a registry from every `register_products!` in the linked crates.
     pub fn from_inventory() -> Result<Self, RegistryError> {
-        Self::from_registrations(inventory::iter::<ProductRegistration>.into_iter())
+        Self::from_registrations(inventory::iter::<ProductRegistration>)
     }
 
     /// Builds a registry from explicit registrations (tests, benchmarks, several registries

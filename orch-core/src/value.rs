@@ -84,7 +84,7 @@ impl ValueError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a resource type nor a product block",
     label = "not a value type or product block",
-    note = "a field's type must be a value type (String, an integer, bool, f64, Uuid, an enum with `#[derive(FieldValue)]`, a type implementing `FieldValue`), a `#[product_block]`, a `#[block_union]`, or an `Option`/`Vec` of one of those"
+    note = "a field's type must be a value type (String, an integer, bool, f64, Uuid, an enum with `#[derive(FieldValue)]`, a type implementing `FieldValue`), a `#[product_block]`, a `#[block_union]`, or an `Option`/`Vec` of one of those; a block or union with errors in its own fields is none of these until they are fixed"
 )]
 pub trait FieldValue: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// A short name shown in prompts and errors, e.g. `int` or `Affiliation`.

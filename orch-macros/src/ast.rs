@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::{Attribute, Ident, LitStr, Type, Visibility};
 
 use crate::attr::{self, FieldAttrs, Items, Stage};
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, SpanRange};
 
 /// Which macro is running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,8 @@ pub(crate) struct ModelField {
     /// The field name without `r#`: the resource type, fixed input or relation attribute name.
     pub(crate) name: String,
     pub(crate) ty: Type,
-    pub(crate) required_from: Option<(Stage, Span)>,
+    /// The stage, and the span of the whole `#[required_from(..)]`.
+    pub(crate) required_from: Option<(Stage, SpanRange)>,
     pub(crate) renamed_from: Vec<LitStr>,
     pub(crate) items: Option<Items>,
 }
@@ -73,7 +74,8 @@ pub(crate) fn parse(
     args: TokenStream,
     input: TokenStream,
 ) -> Option<Model> {
-    let args = attr::macro_args(cx, kind.macro_name(), &[kind.name_key()], args);
+    let macro_name = kind.macro_name();
+    let args = attr::macro_args(cx, macro_name, &[kind.name_key()], args);
     let item: syn::Item = match syn::parse2(input) {
         Ok(item) => item,
         Err(e) => {
@@ -81,22 +83,42 @@ pub(crate) fn parse(
             return None;
         }
     };
-    let syn::Item::Struct(item) = item else {
-        cx.error_spanned_by(
-            first_token(&item),
-            format!(
-                "#[{}] applies to a struct with named fields",
-                kind.macro_name()
-            ),
-        );
-        return None;
+    let item = match item {
+        syn::Item::Struct(item) => item,
+        syn::Item::Enum(e) => {
+            let hint = if e
+                .variants
+                .iter()
+                .all(|v| matches!(v.fields, syn::Fields::Unit))
+            {
+                "for a resource type or fixed input with a fixed set of values, use \
+                 #[derive(FieldValue)]"
+            } else {
+                "for a field that holds one of several block types, make each a \
+                 #[product_block] struct and combine them with #[block_union]"
+            };
+            let (enum_token, ident) = (&e.enum_token, &e.ident);
+            cx.error_spanned_by(
+                quote::quote!(#enum_token #ident),
+                format!(
+                    "#[{macro_name}] applies to a struct with named fields, not an enum; {hint}"
+                ),
+            );
+            return None;
+        }
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!("#[{macro_name}] applies to a struct with named fields"),
+            );
+            return None;
+        }
     };
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         cx.error_spanned_by(
             &item.generics,
             format!(
-                "#[{}] structs cannot be generic: orch adds the lifecycle parameter itself",
-                kind.macro_name()
+                "#[{macro_name}] structs cannot be generic: orch adds the lifecycle parameter itself"
             ),
         );
     }
@@ -106,8 +128,7 @@ pub(crate) fn parse(
             cx.error_spanned_by(
                 &f,
                 format!(
-                    "#[{}] needs named fields: each field name is a {} name",
-                    kind.macro_name(),
+                    "#[{macro_name}] needs named fields: each field name is a {} name",
                     match kind {
                         ModelKind::Block => "resource type or relation",
                         ModelKind::Product => "fixed input or block relation",
@@ -117,26 +138,34 @@ pub(crate) fn parse(
             return None;
         }
         syn::Fields::Unit => {
+            let ident = &item.ident;
             cx.error_spanned_by(
-                &item.ident,
-                format!("#[{}] needs a struct with named fields", kind.macro_name()),
+                ident,
+                format!(
+                    "#[{macro_name}] needs a struct with named fields: \
+                     `struct {ident} {{ .. }}` (the braces may be empty)"
+                ),
             );
             return None;
         }
     };
-    let name = match args.into_iter().next() {
-        Some((_, lit)) => lit,
-        None => match kind {
-            ModelKind::Block => {
-                cx.error_spanned_by(
-                    &item.ident,
-                    "missing block name: write #[product_block(name = \"...\")]; \
-                     the name is the `product_blocks.name` in the database",
-                );
-                LitStr::new(&item.ident.to_string(), item.ident.span())
+    let name = match args.as_ref().and_then(|args| args.first()) {
+        Some((_, lit)) => lit.clone(),
+        None => {
+            let default = LitStr::new(&item.ident.to_string(), item.ident.span());
+            // With malformed arguments the name may only be misspelt; that error is enough.
+            if kind == ModelKind::Block && args.is_some() {
+                cx.syn_error(syn::Error::new(
+                    Span::call_site(),
+                    format!(
+                        "missing block name: write #[product_block(name = {:?})]; \
+                         the name is `product_blocks.name` in the database",
+                        item.ident.to_string()
+                    ),
+                ));
             }
-            ModelKind::Product => LitStr::new(&item.ident.to_string(), item.ident.span()),
-        },
+            default
+        }
     };
     let attrs = struct_attrs(cx, item.attrs);
     let fields = named
@@ -217,9 +246,4 @@ fn struct_attrs(cx: &mut Ctxt, attrs: Vec<Attribute>) -> Vec<Attribute> {
         }
     }
     out
-}
-
-fn first_token(item: &syn::Item) -> TokenStream {
-    use quote::ToTokens;
-    item.to_token_stream().into_iter().take(3).collect()
 }

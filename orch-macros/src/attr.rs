@@ -1,11 +1,11 @@
 //! Reading the macro arguments (`name = "..."`, `product_type = "..."`) and the field attributes
 //! (`required_from`, `renamed_from`, `items`).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::{Attribute, LitInt, LitStr};
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, SpanRange};
 
 /// The lifecycle from which a field is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,29 +24,33 @@ impl Stage {
 }
 
 /// `#[items(min = .., max = ..)]`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Items {
     pub(crate) min: Option<u32>,
     pub(crate) max: Option<u32>,
-    pub(crate) span: Option<Span>,
+    /// The whole attribute.
+    pub(crate) span: SpanRange,
 }
 
 /// The orch attributes found on one field; everything else stays on the field.
 #[derive(Default)]
 pub(crate) struct FieldAttrs {
-    pub(crate) required_from: Option<(Stage, Span)>,
+    /// The stage, and the whole attribute.
+    pub(crate) required_from: Option<(Stage, SpanRange)>,
     pub(crate) renamed_from: Vec<LitStr>,
     pub(crate) items: Option<Items>,
     pub(crate) other: Vec<Attribute>,
 }
 
-/// Reads `key = "value"` pairs of a macro's arguments; `keys` are the accepted keys.
+/// Reads `key = "value"` pairs of a macro's arguments; `keys` are the accepted keys. `None` when
+/// the arguments are malformed (the error is recorded), so that callers do not add follow-up
+/// errors such as a missing key that was only misspelt.
 pub(crate) fn macro_args(
     cx: &mut Ctxt,
     macro_name: &str,
     keys: &[&str],
     args: TokenStream,
-) -> Vec<(String, LitStr)> {
+) -> Option<Vec<(String, LitStr)>> {
     let mut out: Vec<(String, LitStr)> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         let key = meta.path.get_ident().map(ToString::to_string);
@@ -59,17 +63,23 @@ pub(crate) fn macro_args(
                 out.push((key, value));
                 Ok(())
             }
-            _ => Err(meta.error(format!(
-                "unknown key `{}` for #[{macro_name}]; expected {}",
-                path_text(&meta.path),
-                expected(keys)
-            ))),
+            _ => {
+                let key = path_text(&meta.path);
+                let hint = match did_you_mean(&key, keys) {
+                    Some(k) => format!("did you mean `{k}`?"),
+                    None => format!("expected {}", expected(keys)),
+                };
+                Err(meta.error(format!("unknown key `{key}` for #[{macro_name}]; {hint}")))
+            }
         }
     });
-    if let Err(e) = parser.parse2(args) {
-        cx.syn_error(e);
+    match parser.parse2(args) {
+        Ok(()) => Some(out),
+        Err(e) => {
+            cx.syn_error(e);
+            None
+        }
     }
-    out
 }
 
 /// Splits a field's attributes into orch's and the rest, reporting malformed orch attributes.
@@ -96,13 +106,26 @@ pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: Vec<Attribute>) -> FieldAttrs {
                 }
                 out.items = items(cx, &attr);
             }
-            _ => out.other.push(attr),
+            other => {
+                // `#[require_from(..)]` would otherwise reach rustc as an unknown attribute,
+                // with no hint at what was meant.
+                if let Some(known) =
+                    did_you_mean(other, &["required_from", "renamed_from", "items"])
+                {
+                    cx.error_spanned_by(
+                        attr.path(),
+                        format!("unknown field attribute `{other}`; did you mean `{known}`?"),
+                    );
+                    continue;
+                }
+                out.other.push(attr)
+            }
         }
     }
     out
 }
 
-fn required_from(cx: &mut Ctxt, attr: &Attribute) -> Option<(Stage, Span)> {
+fn required_from(cx: &mut Ctxt, attr: &Attribute) -> Option<(Stage, SpanRange)> {
     let ident: syn::Ident = match attr.parse_args() {
         Ok(ident) => ident,
         Err(_) => {
@@ -135,14 +158,15 @@ fn required_from(cx: &mut Ctxt, attr: &Attribute) -> Option<(Stage, Span)> {
             return None;
         }
         other => {
-            cx.error_spanned_by(
-                &ident,
-                format!("unknown lifecycle `{other}`; expected `provisioning` or `active`"),
-            );
+            let hint = match did_you_mean(other, &["provisioning", "active"]) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "expected `provisioning` or `active`".to_owned(),
+            };
+            cx.error_spanned_by(&ident, format!("unknown lifecycle `{other}`; {hint}"));
             return None;
         }
     };
-    Some((stage, attr_span(attr)))
+    Some((stage, SpanRange::of(attr)))
 }
 
 fn renamed_from(cx: &mut Ctxt, attr: &Attribute, out: &mut Vec<LitStr>) {
@@ -186,8 +210,9 @@ fn renamed_from(cx: &mut Ctxt, attr: &Attribute, out: &mut Vec<LitStr>) {
 
 fn items(cx: &mut Ctxt, attr: &Attribute) -> Option<Items> {
     let mut items = Items {
-        span: Some(attr_span(attr)),
-        ..Items::default()
+        min: None,
+        max: None,
+        span: SpanRange::of(attr),
     };
     let result = attr.parse_nested_meta(|meta| {
         let key = meta.path.get_ident().map(ToString::to_string);
@@ -195,10 +220,12 @@ fn items(cx: &mut Ctxt, attr: &Attribute) -> Option<Items> {
             Some("min") => &mut items.min,
             Some("max") => &mut items.max,
             _ => {
-                return Err(meta.error(format!(
-                    "unknown key `{}` in #[items]; expected `min` or `max`",
-                    path_text(&meta.path)
-                )));
+                let key = path_text(&meta.path);
+                let hint = match did_you_mean(&key, &["min", "max"]) {
+                    Some(k) => format!("did you mean `{k}`?"),
+                    None => "expected `min` or `max`".to_owned(),
+                };
+                return Err(meta.error(format!("unknown key `{key}` in #[items]; {hint}")));
             }
         };
         if slot.is_some() {
@@ -218,7 +245,10 @@ fn items(cx: &mut Ctxt, attr: &Attribute) -> Option<Items> {
             None
         }
         (Some(min), Some(max)) if min > max => {
-            cx.error_spanned_by(attr, format!("`min = {min}` is larger than `max = {max}`"));
+            cx.error_spanned_by(
+                attr,
+                format!("`min = {min}` is larger than `max = {max}`: no list length fits both"),
+            );
             None
         }
         (_, Some(0)) => {
@@ -229,17 +259,50 @@ fn items(cx: &mut Ctxt, attr: &Attribute) -> Option<Items> {
     }
 }
 
-fn attr_span(attr: &Attribute) -> Span {
-    use syn::spanned::Spanned;
-    attr.span()
-}
-
 pub(crate) fn path_text(path: &syn::Path) -> String {
     path.segments
         .iter()
         .map(|s| s.ident.to_string())
         .collect::<Vec<_>>()
         .join("::")
+}
+
+/// The candidate closest to a misspelt `word`, if one is close enough to be the intended one.
+fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Edit distance counting insertions, deletions, substitutions and swaps of two adjacent
+/// characters (`nmae` is one edit from `name`), in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // d[i][j]: distance between the first i characters of a and the first j of b
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 fn expected(keys: &[&str]) -> String {
@@ -250,5 +313,27 @@ fn expected(keys: &[&str]) -> String {
             .map(|k| format!("`{k}`"))
             .collect::<Vec<_>>()
             .join(" or "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_allow_one_typo_per_three_characters() {
+        assert_eq!(edit_distance("nmae", "name"), 1);
+        assert_eq!(edit_distance("provisoning", "provisioning"), 1);
+        assert_eq!(edit_distance("", "max"), 3);
+        assert_eq!(did_you_mean("nmae", &["name"]), Some("name"));
+        assert_eq!(
+            did_you_mean("actve", &["provisioning", "active"]),
+            Some("active")
+        );
+        assert_eq!(did_you_mean("label", &["name"]), None);
+        assert_eq!(
+            did_you_mean("doc", &["required_from", "renamed_from", "items"]),
+            None
+        );
     }
 }

@@ -9,20 +9,30 @@
 //!   `Serialize` impls, inside `const _: () = { .. };` so that nothing else leaks;
 //! - `into_lifecycle::<M>()` (checked, naming every missing field) and `to_json()`;
 //! - compile-time assertions for what only the compiler knows (is this field a block?).
+//!
+//! A field type that is not a [`Field`] at all (a plain struct, a `HashMap`) should cost the
+//! user one error, not one per generated use of the field. Every generated impl therefore states
+//! the requirement as a where clause, `where for<'__orch> Address: Field`, and the code inside
+//! relies on it instead of proving it again; the `for<'__orch>` keeps rustc from rejecting the
+//! (then trivially false) bound where the impl is declared. What remains are the struct's field
+//! types and the static descriptor, which name `<Address as Field>` at the same span, and which
+//! rustc reports as one error.
+//!
+//! [`Field`]: ../orch_core/trait.Field.html
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ast::{self, Model, ModelField, ModelKind};
 use crate::attr::Stage;
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, SpanRange, respan_all};
 use crate::{types, valid};
 
 /// The whole pipeline for one model: parse, validate, expand (or report every error).
 pub(crate) fn model(kind: ModelKind, args: TokenStream, input: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
-    let model = ast::parse(&mut cx, kind, args, input);
+    let model = ast::parse(&mut cx, kind, args, input.clone());
     if let Some(m) = &model {
         valid::check(&mut cx, m);
     }
@@ -32,7 +42,9 @@ pub(crate) fn model(kind: ModelKind, args: TokenStream, input: TokenStream) -> T
         (m, result) => {
             debug_assert!(has_errors);
             let errors = result.err().map(|e| e.to_compile_error());
-            let fallback = m.map(|m| fallback(&m));
+            // Without a model (an enum, a tuple struct) the item is kept as written, so that
+            // code naming it does not add "cannot find type" errors to the real one.
+            let fallback = m.map_or(input, |m| fallback(&m));
             quote!(#errors #fallback)
         }
     }
@@ -61,6 +73,23 @@ fn orch() -> TokenStream {
     quote!(::orch_core)
 }
 
+/// `<#ty as ::orch_core::Field>` followed by `tail` (`::SHAPE`, `::At<L>`), spanned so that
+/// rustc reports an unsatisfied `Field` bound at the whole field type, the same span wherever it
+/// is used.
+pub(crate) fn field_path(ty: &syn::Type, tail: TokenStream) -> TokenStream {
+    let orch = orch();
+    let range = SpanRange::of(ty);
+    let open = respan_all(quote!(<), range.first);
+    let close = respan_all(quote!(as #orch::Field>), range.first);
+    let tail = range.respan(tail);
+    quote!(#open #ty #close #tail)
+}
+
+/// `<#ty as ::orch_core::Field>::SHAPE`.
+fn shape(ty: &syn::Type) -> TokenStream {
+    field_path(ty, quote!(::SHAPE))
+}
+
 /// The field's type in lifecycle `L`.
 fn field_type(f: &ModelField) -> TokenStream {
     let orch = orch();
@@ -68,12 +97,36 @@ fn field_type(f: &ModelField) -> TokenStream {
     let inner = if types::is_lifecycle_independent(ty) {
         quote!(#ty)
     } else {
-        quote_spanned!(ty.span()=> <#ty as #orch::Field>::At<L>)
+        field_path(ty, quote!(::At<L>))
     };
     match f.required_from {
         None => inner,
         Some((Stage::Provisioning, _)) => quote!(#orch::RequiredFromProvisioning<L, #inner>),
         Some((Stage::Active, _)) => quote!(#orch::RequiredFromActive<L, #inner>),
+    }
+}
+
+/// The where clause of every generated impl: each field type that is not a built-in value type
+/// must be a `Field`. When one is not, the impls do not apply, instead of failing once per use
+/// of the field. The binder is spanned at the call site so that lints such as `unused_lifetimes`
+/// see generated code.
+pub(crate) fn where_clause(tys: &[&syn::Type], bound: &TokenStream) -> TokenStream {
+    let mut seen: Vec<String> = Vec::new();
+    let mut bounds = Vec::new();
+    for ty in tys {
+        let key = ty.to_token_stream().to_string();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let range = SpanRange::of(ty);
+        let bound = range.respan(quote!(: #bound));
+        bounds.push(quote!(for<'__orch> #ty #bound));
+    }
+    if bounds.is_empty() {
+        quote!()
+    } else {
+        quote!(where #(#bounds),*)
     }
 }
 
@@ -173,10 +226,11 @@ fn descriptor(m: &Model) -> TokenStream {
         };
         let min = opt(f.items.as_ref().and_then(|i| i.min));
         let max = opt(f.items.as_ref().and_then(|i| i.max));
-        quote_spanned! {ty.span()=>
+        let shape = shape(ty);
+        quote! {
             #orch::FieldDescriptor {
                 name: #fname,
-                shape: <#ty as #orch::Field>::SHAPE,
+                shape: #shape,
                 required_from: #orch::SubscriptionLifecycle::#required_from,
                 renamed_from: &[#(#olds),*],
                 min_items: #min,
@@ -204,23 +258,28 @@ fn descriptor(m: &Model) -> TokenStream {
     }
 }
 
-/// Compile-time assertions on what the field types turn out to be.
-fn checks(m: &Model) -> TokenStream {
+/// Compile-time assertions on what the field types turn out to be, for what the macro cannot
+/// tell from the tokens (is `Speed` a value or a block?). A failed one is reported as
+/// `evaluation panicked: <message>` at `range`.
+fn assertion(range: SpanRange, check: &str, ty: &syn::Type, msg: String) -> TokenStream {
     let orch = orch();
+    let check = format_ident!("{}", check);
+    let shape = shape(ty);
+    let head = respan_all(quote!(const _: () = ::core::assert!), range.first);
+    let mut args = Group::new(
+        Delimiter::Parenthesis,
+        quote_spanned!(range.first=> #orch::__private::check::#check(#shape), #msg),
+    );
+    args.set_span(range.last);
+    quote!(#head #args;)
+}
+
+fn checks(m: &Model) -> TokenStream {
     let mut out = TokenStream::new();
-    let mut assert = |span: Span, check: &str, ty: &syn::Type, msg: String| {
-        let check = format_ident!("{}", check);
-        out.extend(quote_spanned! {span=>
-            const _: () = ::core::assert!(
-                #orch::__private::check::#check(<#ty as #orch::Field>::SHAPE),
-                #msg
-            );
-        });
-    };
     for f in &m.fields {
         let name = &f.name;
         if let Some((stage, span)) = f.required_from {
-            assert(
+            out.extend(assertion(
                 span,
                 "single",
                 &f.ty,
@@ -228,35 +287,35 @@ fn checks(m: &Model) -> TokenStream {
                     "`#[required_from({})]` on `{name}` needs a single value or block, not an Option or Vec",
                     stage.name()
                 ),
-            );
+            ));
             if m.kind == ModelKind::Product {
-                assert(
+                out.extend(assertion(
                     span,
                     "block",
                     &f.ty,
                     format!(
                         "`{name}` is a fixed input: fixed inputs are set by the product and cannot depend on the lifecycle"
                     ),
-                );
+                ));
             }
         }
         if let Some(items) = &f.items {
-            assert(
-                items.span.expect("items span"),
+            out.extend(assertion(
+                items.span,
                 "list",
                 &f.ty,
-                format!("`#[items]` on `{name}` bounds a list, but `{name}` is not a Vec"),
-            );
+                format!("`#[items]` bounds a list, but `{name}` is not a `Vec<_>`"),
+            ));
         }
         if m.kind == ModelKind::Product {
-            assert(
-                f.ty.span(),
+            out.extend(assertion(
+                SpanRange::of(&f.ty),
                 "fixed_input",
                 &f.ty,
                 format!(
-                    "fixed input `{name}` must be a single value: a product's fixed inputs cannot be Option or Vec"
+                    "fixed input `{name}` must be a single value: a product's fixed inputs cannot be `Option` or `Vec` (only root blocks can)"
                 ),
-            );
+            ));
         }
     }
     out
@@ -269,6 +328,13 @@ fn impls(m: &Model) -> TokenStream {
     let rust_name = ident.to_string();
     let idents: Vec<_> = m.fields.iter().map(|f| &f.ident).collect();
     let names: Vec<_> = m.fields.iter().map(|f| f.name.as_str()).collect();
+    let field_types: Vec<&syn::Type> = m
+        .fields
+        .iter()
+        .map(|f| &f.ty)
+        .filter(|ty| !types::is_lifecycle_independent(ty))
+        .collect();
+    let where_clause = where_clause(&field_types, &quote!(#orch::Field));
 
     let clones = m.fields.iter().map(|f| {
         let id = &f.ident;
@@ -298,7 +364,7 @@ fn impls(m: &Model) -> TokenStream {
         ModelKind::Block => (
             quote!(self.meta.json_fields(DESCRIPTOR.name, &mut map);),
             quote! {
-                impl<L: #orch::Lifecycle> #orch::ProductBlock for #ident<L> {
+                impl<L: #orch::Lifecycle> #orch::ProductBlock for #ident<L> #where_clause {
                     type Lifecycle = L;
                     fn descriptor() -> &'static #orch::BlockDescriptor {
                         &DESCRIPTOR
@@ -308,7 +374,7 @@ fn impls(m: &Model) -> TokenStream {
                     }
                 }
 
-                impl<L0: #orch::Lifecycle> #orch::Field for #ident<L0> {
+                impl<L0: #orch::Lifecycle> #orch::Field for #ident<L0> #where_clause {
                     type At<L: #orch::Lifecycle> = #ident<L>;
                     const SHAPE: #orch::FieldShape = #orch::FieldShape {
                         cardinality: #orch::Cardinality::One,
@@ -340,13 +406,13 @@ fn impls(m: &Model) -> TokenStream {
                     }
                 }
 
-                impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> {}
+                impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> #where_clause {}
             },
         ),
         ModelKind::Product => (
             quote!(self.meta.json_fields(&mut map);),
             quote! {
-                impl<L: #orch::Lifecycle> #orch::Product for #ident<L> {
+                impl<L: #orch::Lifecycle> #orch::Product for #ident<L> #where_clause {
                     type Lifecycle = L;
                     fn descriptor() -> &'static #orch::ProductTypeDescriptor {
                         &DESCRIPTOR
@@ -362,7 +428,7 @@ fn impls(m: &Model) -> TokenStream {
     quote! {
         #kind_impls
 
-        impl<L: #orch::Lifecycle> ::core::clone::Clone for #ident<L> {
+        impl<L: #orch::Lifecycle> ::core::clone::Clone for #ident<L> #where_clause {
             fn clone(&self) -> Self {
                 Self {
                     #(#idents: #clones,)*
@@ -371,13 +437,13 @@ fn impls(m: &Model) -> TokenStream {
             }
         }
 
-        impl<L: #orch::Lifecycle> ::core::cmp::PartialEq for #ident<L> {
+        impl<L: #orch::Lifecycle> ::core::cmp::PartialEq for #ident<L> #where_clause {
             fn eq(&self, other: &Self) -> bool {
                 #(#eqs &&)* self.meta == other.meta
             }
         }
 
-        impl<L: #orch::Lifecycle> #p::fmt::Debug for #ident<L> {
+        impl<L: #orch::Lifecycle> #p::fmt::Debug for #ident<L> #where_clause {
             fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
                 f.debug_struct(#rust_name)
                     #(.field(#names, &#debugs))*
@@ -386,13 +452,13 @@ fn impls(m: &Model) -> TokenStream {
             }
         }
 
-        impl<L: #orch::Lifecycle> #p::serde::Serialize for #ident<L> {
+        impl<L: #orch::Lifecycle> #p::serde::Serialize for #ident<L> #where_clause {
             fn serialize<S: #p::serde::Serializer>(&self, serializer: S) -> #p::Result<S::Ok, S::Error> {
                 #p::serde::Serialize::serialize(&self.to_json(), serializer)
             }
         }
 
-        impl<L: #orch::Lifecycle> #ident<L> {
+        impl<L: #orch::Lifecycle> #ident<L> #where_clause {
             /// The value as JSON, in the shape of orchestrator-core's `model_dump`.
             pub fn to_json(&self) -> #p::serde_json::Value {
                 let mut map = #p::serde_json::Map::new();

@@ -2,14 +2,17 @@
 //! `#[derive(FieldValue)]`. Use them through `orch_core`, which re-exports them.
 //!
 //! This crate is only the entry points. Each macro is a pipeline of plain functions on
-//! `proc_macro2` tokens, tested without a compiler in between: [`attr`] reads the macro and field
-//! attributes, [`ast`] builds a typed model of the struct, [`valid`] checks it (collecting every
-//! error with its span), and [`expand`] writes the generated code.
+//! `proc_macro2` tokens, tested without a compiler in between: `attr` reads the macro and field
+//! attributes, `ast` builds a typed model of the struct, `valid` checks it (collecting every
+//! error with its span), and `expand` writes the generated code (`union` and `value` for
+//! the other two macros). `tests` runs these functions on token streams.
 
 mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+#[cfg(test)]
+mod tests;
 mod types;
 mod union;
 mod valid;

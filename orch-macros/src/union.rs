@@ -2,10 +2,10 @@
 //! hold one of several block types (orchestrator-core's `A | B` annotations).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote};
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, SpanRange, respan_all};
+use crate::expand::{field_path, where_clause};
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
@@ -62,20 +62,25 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let defs = variants.iter().map(|(v, ty)| {
         let attrs = &v.attrs;
         let vid = &v.ident;
-        quote_spanned!(ty.span()=> #(#attrs)* #vid(<#ty as #orch::Field>::At<L>))
+        let at = field_path(ty, quote!(::At<L>));
+        quote!(#(#attrs)* #vid(#at))
     });
     let members = variants
         .iter()
-        .map(|(_, ty)| quote_spanned!(ty.span()=> <#ty as #orch::ProductBlock>::descriptor));
-    let checks = variants.iter().map(|(v, ty)| {
-        let msg = format!(
-            "variant `{}` of block union `{ident}` must hold a single product block",
-            v.ident
+        .map(|(_, ty)| quote!(<#ty as #orch::ProductBlock>::descriptor));
+    // One assertion per variant reports a variant that is not a block; the impls below require
+    // the same through their where clauses, so that they add no errors of their own.
+    let checks = variants.iter().map(|(_, ty)| {
+        let range = SpanRange::of(ty);
+        let head = respan_all(
+            quote!(const _: () = #p::check::union_member::<),
+            range.first,
         );
-        quote_spanned! {ty.span()=>
-            const _: () = ::core::assert!(#p::check::union_member(<#ty as #orch::Field>::SHAPE), #msg);
-        }
+        let tail = range.respan(quote!(>();));
+        quote!(#head #ty #tail)
     });
+    let tys: Vec<&syn::Type> = variants.iter().map(|(_, ty)| ty).collect();
+    let where_clause = where_clause(&tys, &quote!(#p::check::UnionMember));
     let arms = |body: &dyn Fn(&syn::Ident, &syn::Type) -> TokenStream| -> Vec<TokenStream> {
         variants.iter().map(|(v, ty)| body(&v.ident, ty)).collect()
     };
@@ -116,7 +121,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         const _: () = {
             #(#checks)*
 
-            impl<L0: #orch::Lifecycle> #orch::Field for #ident<L0> {
+            impl<L0: #orch::Lifecycle> #orch::Field for #ident<L0> #where_clause {
                 type At<L: #orch::Lifecycle> = #ident<L>;
                 const SHAPE: #orch::FieldShape = #orch::FieldShape {
                     cardinality: #orch::Cardinality::One,
@@ -147,9 +152,9 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
             }
 
-            impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> {}
+            impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> #where_clause {}
 
-            impl<L: #orch::Lifecycle> ::core::clone::Clone for #ident<L> {
+            impl<L: #orch::Lifecycle> ::core::clone::Clone for #ident<L> #where_clause {
                 fn clone(&self) -> Self {
                     match self {
                         #(#clone_arms,)*
@@ -157,7 +162,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
             }
 
-            impl<L: #orch::Lifecycle> ::core::cmp::PartialEq for #ident<L> {
+            impl<L: #orch::Lifecycle> ::core::cmp::PartialEq for #ident<L> #where_clause {
                 fn eq(&self, other: &Self) -> bool {
                     match (self, other) {
                         #(#eq_arms,)*
@@ -166,7 +171,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
             }
 
-            impl<L: #orch::Lifecycle> #p::fmt::Debug for #ident<L> {
+            impl<L: #orch::Lifecycle> #p::fmt::Debug for #ident<L> #where_clause {
                 fn fmt(&self, f: &mut #p::fmt::Formatter<'_>) -> #p::fmt::Result {
                     match self {
                         #(#debug_arms,)*
@@ -174,13 +179,13 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
             }
 
-            impl<L: #orch::Lifecycle> #p::serde::Serialize for #ident<L> {
+            impl<L: #orch::Lifecycle> #p::serde::Serialize for #ident<L> #where_clause {
                 fn serialize<S: #p::serde::Serializer>(&self, serializer: S) -> #p::Result<S::Ok, S::Error> {
                     #p::serde::Serialize::serialize(&self.to_json(), serializer)
                 }
             }
 
-            impl<L: #orch::Lifecycle> #ident<L> {
+            impl<L: #orch::Lifecycle> #ident<L> #where_clause {
                 /// The block held, as JSON.
                 pub fn to_json(&self) -> #p::serde_json::Value {
                     match self {

@@ -65,26 +65,49 @@ pub(crate) fn check(cx: &mut Ctxt, model: &Model) {
                 ),
             );
         }
+        let wrapped = types::unwrap(&f.ty, "Option").or_else(|| types::unwrap(&f.ty, "Vec"));
+        if let Some(inner) = wrapped
+            && (types::unwrap(inner, "Option").is_some() || types::unwrap(inner, "Vec").is_some())
+        {
+            cx.error_spanned_by(
+                &f.ty,
+                "`Option` and `Vec` cannot be nested: a field holds one value or block `T`, \
+                 an optional one `Option<T>`, or a list `Vec<T>`",
+            );
+        }
         if let Some((stage, span)) = f.required_from {
-            if types::unwrap(&f.ty, "Option").is_some() || types::unwrap(&f.ty, "Vec").is_some() {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    format!(
-                        "`#[required_from({})]` needs a single value or block, not an Option or Vec: \
-                         write the type without the wrapper and orch makes it optional before {}",
-                        stage.name(),
-                        stage.name()
-                    ),
-                ));
+            if wrapped.is_some() {
+                cx.syn_error(span.error(format!(
+                    "`#[required_from({})]` needs a single value or block, not an Option or Vec: \
+                     write the type without the wrapper and orch makes it optional before {}",
+                    stage.name(),
+                    stage.name()
+                )));
+            } else if model.kind == ModelKind::Product && types::is_plain_value(&f.ty) {
+                cx.syn_error(span.error(format!(
+                    "`{}` is a fixed input: fixed inputs are set by the product and cannot \
+                     depend on the lifecycle; remove `#[required_from]`",
+                    f.name
+                )));
             }
         }
-        if let Some(items) = &f.items {
-            if types::unwrap(&f.ty, "Option").is_some() || types::is_plain_value(&f.ty) {
-                cx.syn_error(syn::Error::new(
-                    items.span.expect("items span"),
-                    "`#[items]` bounds a list: the field's type must be a `Vec<_>`",
-                ));
-            }
+        if model.kind == ModelKind::Product && wrapped.is_some_and(types::is_plain_value) {
+            cx.error_spanned_by(
+                &f.ty,
+                format!(
+                    "fixed input `{}` must be a single value: a product's fixed inputs cannot be \
+                     `Option` or `Vec` (only root blocks can)",
+                    f.name
+                ),
+            );
+        }
+        if let Some(items) = &f.items
+            && (types::unwrap(&f.ty, "Option").is_some() || types::is_plain_value(&f.ty))
+        {
+            cx.syn_error(items.span.error(format!(
+                "`#[items]` bounds a list, but `{}` is not a `Vec<_>`",
+                f.name
+            )));
         }
         for old in &f.renamed_from {
             let old_name = old.value();

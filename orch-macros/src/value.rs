@@ -45,6 +45,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             continue;
         }
         let mut explicit = None;
+        let mut malformed = false;
         for attr in v.attrs.iter().filter(|a| a.path().is_ident("value")) {
             if explicit.is_some() {
                 cx.error_spanned_by(attr, "`#[value]` is given twice");
@@ -63,6 +64,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                         Ok(n) => Some((Stored::Int(n), i.span())),
                         Err(e) => {
                             cx.syn_error(e);
+                            malformed = true;
                             None
                         }
                     },
@@ -71,14 +73,20 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                             other,
                             "expected a string or integer: `#[value = \"name\"]` or `#[value = 100]`",
                         );
+                        malformed = true;
                         None
                     }
                 },
                 _ => {
                     cx.error_spanned_by(attr, "expected `#[value = \"name\"]` or `#[value = 100]`");
+                    malformed = true;
                     None
                 }
             };
+        }
+        if malformed {
+            // already reported; its default value would only add follow-up errors
+            continue;
         }
         let (stored, span) = explicit.unwrap_or_else(|| {
             (
@@ -119,10 +127,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                 ),
             ));
         }
-        if let Stored::Str(v) = s {
-            if v.is_empty() {
-                cx.syn_error(syn::Error::new(*span, "a stored value cannot be empty"));
-            }
+        if let Stored::Str(v) = s
+            && v.is_empty()
+        {
+            cx.syn_error(syn::Error::new(*span, "a stored value cannot be empty"));
         }
     }
     if let Err(e) = cx.check() {

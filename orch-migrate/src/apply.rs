@@ -82,7 +82,26 @@ pub async fn lock(url: &str, backend: DbBackend) -> anyhow::Result<MigrationLock
                 DbBackend::Postgres => format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"),
                 _ => format!("SELECT GET_LOCK('{LOCK_NAME}', 3600)"),
             };
-            conn.execute_unprepared(&sql).await?;
+            match backend {
+                DbBackend::Postgres => {
+                    conn.execute_unprepared(&sql).await?;
+                }
+                _ => {
+                    // GET_LOCK answers 0 when it timed out and NULL on an error, instead of
+                    // failing: going on would run unlocked
+                    let got = conn
+                        .query_one_raw(Statement::from_string(backend, sql))
+                        .await?
+                        .map(|row| row.try_get_by_index::<Option<i64>>(0))
+                        .transpose()?
+                        .flatten();
+                    if got != Some(1) {
+                        anyhow::bail!(
+                            "cannot take the migration lock `{LOCK_NAME}`: another run has held it for an hour"
+                        );
+                    }
+                }
+            }
             Ok(MigrationLock {
                 _conn: Some(conn),
                 _file: None,
@@ -112,7 +131,13 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
         return Ok(false);
     };
     let manager = SchemaManager::new(db);
-    if !manager.has_table(CORE_TABLES[0]).await? {
+    let mut missing = Vec::new();
+    for t in CORE_TABLES {
+        if !manager.has_table(t).await? {
+            missing.push(t);
+        }
+    }
+    if missing.len() == CORE_TABLES.len() {
         return Ok(false);
     }
     migrator.install(db).await?;
@@ -124,12 +149,6 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
         .collect();
     if applied.contains(&core_name) {
         return Ok(false);
-    }
-    let mut missing = Vec::new();
-    for t in CORE_TABLES {
-        if !manager.has_table(t).await? {
-            missing.push(t);
-        }
     }
     if !missing.is_empty() {
         anyhow::bail!(
@@ -209,9 +228,10 @@ pub async fn up(
         if let Err(e) = result {
             pb.finish_and_clear();
             *CURRENT.lock().expect("progress lock") = None;
+            let core = schema::migrations().iter().any(|m| m.name() == name);
             anyhow::bail!(
                 "{name} failed and was rolled back{}: {e}",
-                if db.get_database_backend() == DbBackend::MySql {
+                if core && db.get_database_backend() == DbBackend::MySql {
                     " (MariaDB commits schema changes immediately: check the core schema)"
                 } else {
                     ""

@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use orch_core::{BlockDescriptor, Cardinality, FieldDescriptor, Registry, ValueType};
+use orch_core::{
+    BlockDescriptor, Cardinality, FieldDescriptor, Registry, SubscriptionLifecycle, ValueType,
+};
 
 /// Products, blocks and resource types by name. Ordered maps keep every output deterministic.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -82,6 +84,9 @@ pub struct BlockResourceType {
     pub value_type: Option<ValueType>,
     /// The field's cardinality (models only): single fields need a value on existing instances.
     pub cardinality: Option<Cardinality>,
+    /// Whether a single field is required in every lifecycle (models only): then an instance
+    /// without a value is incomplete, not merely early in its life.
+    pub always_required: bool,
     /// Names the field had before (models only).
     pub renamed_from: Vec<String>,
     /// Number of values of this resource type on this block's instances (database only).
@@ -227,6 +232,8 @@ impl Catalog {
                             BlockResourceType {
                                 value_type: f.value_type().copied(),
                                 cardinality: Some(f.shape.cardinality),
+                                always_required: f.shape.cardinality == Cardinality::One
+                                    && f.required_from == SubscriptionLifecycle::Initial,
                                 renamed_from: f
                                     .renamed_from
                                     .iter()

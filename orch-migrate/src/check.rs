@@ -86,16 +86,14 @@ pub async fn check(
         .iter()
         .map(|m| m.name().to_owned())
         .collect();
-    let applied: Vec<String> = migrator
-        .get_applied_migrations_read_only(db)
-        .await
-        .map(|ms| ms.iter().map(|m| m.name().to_owned()).collect())
-        .unwrap_or_default();
-    let stored: Vec<String> = migrator
-        .get_migration_models(db)
-        .await
-        .map(|ms| ms.into_iter().map(|m| m.version).collect())
-        .unwrap_or_default();
+    // read-only, and exact when the database is ahead of the directory (sea-orm-migration's
+    // status queries create the table, and fail on unknown applied migrations)
+    let stored = migrator.recorded(db).await?;
+    let applied: Vec<String> = known
+        .iter()
+        .filter(|k| stored.contains(k))
+        .cloned()
+        .collect();
     let mut report = Report {
         pending_migrations: known
             .iter()

@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand};
 use orch_core::SUBSCRIPTION_MODEL_REGISTRY;
 use orch_core::migration::MigrationList;
 use sea_orm::DatabaseConnection;
-use sea_orm_migration::{MigrationStatus, MigratorTraitSelf};
+use sea_orm_migration::MigratorTraitSelf;
 
 use crate::catalog::Catalog;
 use crate::migrator::Migrator;
@@ -325,12 +325,22 @@ async fn execute(
             }
         }
         Command::Status => {
-            for m in migrator.get_migration_with_status(conn).await? {
-                let status = match m.status() {
-                    MigrationStatus::Applied => "applied",
-                    MigrationStatus::Pending => "pending",
+            let recorded = migrator.recorded(conn).await?;
+            let known: Vec<String> = migrator
+                .migrations()
+                .iter()
+                .map(|m| m.name().to_owned())
+                .collect();
+            for name in &known {
+                let status = if recorded.contains(name) {
+                    "applied"
+                } else {
+                    "pending"
                 };
-                println!("{status:<8} {}", m.name());
+                println!("{status:<8} {name}");
+            }
+            for name in recorded.iter().filter(|r| !known.contains(r)) {
+                println!("applied  {name} (not in the migrations directory)");
             }
         }
         Command::Fresh => {
@@ -368,21 +378,25 @@ fn offer_to_save(
     Ok(())
 }
 
+// `--sql` and `status` only read: they must not create `seaql_migrations` as
+// sea-orm-migration's status queries do.
 async fn pending(migrator: &Migrator, conn: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let recorded = migrator.recorded(conn).await?;
     Ok(migrator
-        .get_pending_migrations(conn)
-        .await?
+        .migrations()
         .iter()
         .map(|m| m.name().to_owned())
+        .filter(|m| !recorded.contains(m))
         .collect())
 }
 
 async fn applied(migrator: &Migrator, conn: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let recorded = migrator.recorded(conn).await?;
     Ok(migrator
-        .get_applied_migrations(conn)
-        .await?
+        .migrations()
         .iter()
         .map(|m| m.name().to_owned())
+        .filter(|m| recorded.contains(m))
         .collect())
 }
 

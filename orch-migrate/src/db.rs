@@ -25,13 +25,15 @@ pub enum ConnectError {
     },
 }
 
+/// How long to wait for a server to answer.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens `url`. An SQLite URL without `mode=` gets `mode=rwc`, so the file is created if missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     let url = normalize(url)?;
+    probe(&url).await?;
     let mut options = ConnectOptions::new(url.clone());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(std::time::Duration::from_secs(10));
+    options.sqlx_logging(false).connect_timeout(CONNECT_TIMEOUT);
     Database::connect(options)
         .await
         .map_err(|e| ConnectError::Unreachable {
@@ -43,18 +45,47 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
 /// Opens `url` with a pool of exactly one connection, for session state such as locks.
 pub async fn connect_single(url: &str) -> Result<DatabaseConnection, ConnectError> {
     let url = normalize(url)?;
+    probe(&url).await?;
     let mut options = ConnectOptions::new(url.clone());
     options
         .sqlx_logging(false)
         .max_connections(1)
         .min_connections(1)
-        .connect_timeout(std::time::Duration::from_secs(10));
+        .connect_timeout(CONNECT_TIMEOUT);
     Database::connect(options)
         .await
         .map_err(|e| ConnectError::Unreachable {
             url: mask_password(&url),
             reason: one_line(&e.to_string()),
         })
+}
+
+/// Opens one connection to a server and closes it again, to report why it cannot be reached:
+/// a pool retries a refused connection until its timeout and then reports only that it timed
+/// out, which hides the reason (and takes 10 seconds). SQLite needs no probe.
+async fn probe(url: &str) -> Result<(), ConnectError> {
+    use sea_orm::sqlx::Connection as _;
+    use sea_orm::sqlx::mysql::MySqlConnection;
+    use sea_orm::sqlx::postgres::PgConnection;
+
+    let attempt = async {
+        if url.starts_with("mysql:") {
+            MySqlConnection::connect(url).await?.close().await
+        } else if url.starts_with("postgres") {
+            PgConnection::connect(url).await?.close().await
+        } else {
+            Ok(())
+        }
+    };
+    let reason = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => one_line(&e.to_string()),
+        Err(_) => format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()),
+    };
+    Err(ConnectError::Unreachable {
+        url: mask_password(url),
+        reason,
+    })
 }
 
 fn normalize(url: &str) -> Result<String, ConnectError> {

@@ -241,6 +241,13 @@ pub struct Changes {
     pub move_resource_types: Vec<(String, String, String)>,
     /// (block, old, new) renamed block fields in stored instance relations.
     pub rename_relation_attributes: Vec<(String, String, String)>,
+    /// (block, field) block fields that existing instances lack: a field added to a block whose
+    /// relation to the child type already existed (so no metadata changes), which existing
+    /// instances must get children for.
+    pub add_block_fields: Vec<(String, String)>,
+    /// (block, resource type) resource types required in every lifecycle that some existing
+    /// instances have no value for (e.g. an `Option` field made required).
+    pub fill_resource_types: Vec<(String, String)>,
 }
 
 impl Changes {
@@ -271,6 +278,8 @@ impl Changes {
             + self.unlink_resource_types.len()
             + self.move_resource_types.len()
             + self.rename_relation_attributes.len()
+            + self.add_block_fields.len()
+            + self.fill_resource_types.len()
     }
 }
 
@@ -441,7 +450,8 @@ pub fn diff(desired: &Catalog, actual: &Catalog, renames: &Renames) -> Changes {
                         c.unlink_block_relations.push((name.clone(), child.clone()));
                     }
                 }
-                if let Some(map) = renames.relation_attributes.get(name) {
+                let attr_renames = renames.relation_attributes.get(name);
+                if let Some(map) = attr_renames {
                     for (from, to) in map {
                         if old.relation_attributes.contains_key(from) {
                             c.rename_relation_attributes.push((
@@ -449,6 +459,40 @@ pub fn diff(desired: &Catalog, actual: &Catalog, renames: &Renames) -> Changes {
                                 from.clone(),
                                 to.clone(),
                             ));
+                        }
+                    }
+                }
+                if old.instances > 0 {
+                    for f in &b.block_fields {
+                        let stored = attr_renames
+                            .and_then(|m| m.iter().find(|(_, to)| **to == f.name))
+                            .map_or(&f.name, |(from, _)| from);
+                        let is_new_relation = f
+                            .blocks
+                            .iter()
+                            .any(|child| !old.depends_on.contains_key(child));
+                        if f.backfill_count() > 0
+                            && !old.relation_attributes.contains_key(stored)
+                            && !is_new_relation
+                        {
+                            c.add_block_fields.push((name.clone(), f.name.clone()));
+                        }
+                    }
+                    for (rt, r) in &b.resource_types {
+                        // under the name the database knows it by
+                        let stored_rt = global
+                            .iter()
+                            .find(|(_, to)| *to == rt)
+                            .map_or(rt, |(from, _)| from);
+                        let stored_rt = c
+                            .move_resource_types
+                            .iter()
+                            .find(|(blk, _, to)| blk == name && to == rt)
+                            .map_or(stored_rt, |(_, from, _)| from);
+                        if let Some(values) = old.resource_types.get(stored_rt).map(|x| x.values) {
+                            if r.always_required && values < old.instances {
+                                c.fill_resource_types.push((name.clone(), rt.clone()));
+                            }
                         }
                     }
                 }
@@ -505,4 +549,6 @@ fn sort(c: &mut Changes) {
     c.unlink_resource_types.sort();
     c.move_resource_types.sort();
     c.rename_relation_attributes.sort();
+    c.add_block_fields.sort();
+    c.fill_resource_types.sort();
 }

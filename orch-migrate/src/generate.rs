@@ -362,6 +362,22 @@ pub fn summary(changes: &Changes) -> String {
             .collect(),
     );
     line(
+        "create blocks of new fields on existing instances",
+        changes
+            .add_block_fields
+            .iter()
+            .map(|(b, f)| format!("{b}.{f}"))
+            .collect(),
+    );
+    line(
+        "fill resource types missing on existing instances",
+        changes
+            .fill_resource_types
+            .iter()
+            .map(|(b, r)| format!("{b}.{r}"))
+            .collect(),
+    );
+    line(
         "rename block fields",
         changes
             .rename_relation_attributes

@@ -2,7 +2,8 @@
 //! migrations.
 
 use orch_core::migration::{MigrationList, MigrationTrait};
-use sea_orm_migration::MigratorTraitSelf;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use sea_orm_migration::{MigratorTraitSelf, SchemaManager, seaql_migrations};
 
 /// Runs the core schema migrations followed by the migrations of one app.
 #[derive(Clone, Copy)]
@@ -19,6 +20,24 @@ impl Migrator {
     /// A migrator with the core schema only.
     pub fn core_only() -> Self {
         Self { app: Vec::new }
+    }
+
+    /// The names the database records as applied, oldest first, including any this migrator
+    /// does not know. Read-only: unlike sea-orm-migration's own queries it never creates the
+    /// `seaql_migrations` table (a database without it has applied nothing), and it does not
+    /// fail when the database is ahead of the migrations directory.
+    pub async fn recorded(&self, db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+        let table = self.migration_table_name().to_string();
+        if !SchemaManager::new(db).has_table(&table).await? {
+            return Ok(Vec::new());
+        }
+        Ok(seaql_migrations::Entity::find()
+            .order_by_asc(seaql_migrations::Column::Version)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.version)
+            .collect())
     }
 }
 

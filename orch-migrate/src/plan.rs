@@ -135,6 +135,7 @@ pub fn backfills(
     let linked: BTreeSet<(&String, &String)> = changes
         .link_resource_types
         .iter()
+        .chain(&changes.fill_resource_types)
         .map(|(b, r)| (b, r))
         .collect();
     for (name, block) in &desired.blocks {

@@ -1,0 +1,14 @@
+use orch_core::product_block;
+
+#[product_block(name = "PortBlock")]
+pub struct PortBlock {
+    pub speed: i64,
+}
+
+#[product_block(name = "LagBlock")]
+pub struct LagBlock {
+    #[items(min = 3, max = 2)]
+    pub ports: Vec<PortBlock>,
+}
+
+fn main() {}
