@@ -24,9 +24,39 @@ pub enum Cardinality {
     List,
 }
 
-/// A function that gives a block's descriptor; a pointer rather than a reference so that
-/// blocks can refer to each other (and to themselves) without a cycle in constant evaluation.
-pub type BlockRef = fn() -> &'static BlockDescriptor;
+/// A reference to a block's descriptor.
+///
+/// The macros refer to a block through a function returning its descriptor, so that blocks can
+/// refer to each other (and to themselves) without a cycle in constant evaluation; descriptors
+/// built at run time (synthetic registries in benchmarks and tests) refer to each other directly.
+#[derive(Clone, Copy)]
+pub struct BlockRef(BlockRefInner);
+
+#[derive(Clone, Copy)]
+enum BlockRefInner {
+    Fn(fn() -> &'static BlockDescriptor),
+    Static(&'static BlockDescriptor),
+}
+
+impl BlockRef {
+    /// A block given by the function that returns its descriptor (what the macros emit).
+    pub const fn new(descriptor: fn() -> &'static BlockDescriptor) -> Self {
+        Self(BlockRefInner::Fn(descriptor))
+    }
+
+    /// A block given by its descriptor.
+    pub const fn to(descriptor: &'static BlockDescriptor) -> Self {
+        Self(BlockRefInner::Static(descriptor))
+    }
+
+    /// The descriptor.
+    pub fn get(&self) -> &'static BlockDescriptor {
+        match self.0 {
+            BlockRefInner::Fn(f) => f(),
+            BlockRefInner::Static(d) => d,
+        }
+    }
+}
 
 /// What a field refers to.
 #[derive(Clone, Copy)]
@@ -62,7 +92,7 @@ impl Target {
             Target::Value(_) => &[],
             Target::Blocks { members, .. } => members,
         };
-        members.iter().map(|f| f())
+        members.iter().map(BlockRef::get)
     }
 }
 

@@ -239,3 +239,85 @@ fn the_registry_maps_names_to_types() {
     );
     assert!(registry.product("User").is_none());
 }
+
+mod clash {
+    use orch_core::{product, product_block};
+
+    /// A second type that claims the block name `UserBlock`.
+    #[product_block(name = "UserBlock")]
+    pub struct OtherUserBlock {
+        pub nickname: String,
+    }
+
+    #[product(product_type = "Other")]
+    pub struct Other {
+        pub user: OtherUserBlock,
+    }
+}
+
+fn registered(
+    name: &'static str,
+    product_type: &'static orch_core::ProductTypeDescriptor,
+    line: u32,
+) -> orch_core::RegisteredProduct {
+    orch_core::RegisteredProduct {
+        name,
+        product_type,
+        location: orch_core::registry::Location {
+            file: "src/products.rs",
+            line,
+        },
+    }
+}
+
+#[test]
+fn a_name_registered_twice_is_an_error_naming_both() {
+    use orch_core::Product;
+    let err = orch_core::Registry::from_products([
+        registered("User internal", <User as Product>::descriptor(), 10),
+        registered("User internal", <UserGroup as Product>::descriptor(), 20),
+        registered("User Group", <UserGroup as Product>::descriptor(), 30),
+    ])
+    .unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("product name \"User internal\" is registered twice"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("src/products.rs:10") && msg.contains("src/products.rs:20"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("models::User") && msg.contains("models::UserGroup"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn two_types_claiming_one_block_name_is_an_error() {
+    use orch_core::Product;
+    let err = orch_core::Registry::from_products([
+        registered("User internal", <User as Product>::descriptor(), 10),
+        registered("Other", <clash::Other as Product>::descriptor(), 20),
+    ])
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("product block name \"UserBlock\" is declared by two types"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("models::UserBlock") && msg.contains("models::clash::OtherUserBlock"),
+        "{msg}"
+    );
+    // every problem is listed, not only the first
+    let err = orch_core::Registry::from_products([
+        registered("User internal", <User as Product>::descriptor(), 10),
+        registered("User internal", <User as Product>::descriptor(), 11),
+        registered("Other", <clash::Other as Product>::descriptor(), 20),
+    ])
+    .unwrap_err();
+    assert_eq!(err.problems.len(), 2, "{err}");
+}

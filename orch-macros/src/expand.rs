@@ -380,7 +380,7 @@ fn impls(m: &Model) -> TokenStream {
                         cardinality: #orch::Cardinality::One,
                         target: #orch::Target::Blocks {
                             union: #p::None,
-                            members: &[<#ident as #orch::ProductBlock>::descriptor],
+                            members: &[#orch::BlockRef::new(<#ident as #orch::ProductBlock>::descriptor)],
                         },
                     };
                     fn clone_at<L: #orch::Lifecycle>(v: &#ident<L>) -> #ident<L> {

@@ -67,7 +67,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     });
     let members = variants
         .iter()
-        .map(|(_, ty)| quote!(<#ty as #orch::ProductBlock>::descriptor));
+        .map(|(_, ty)| quote!(#orch::BlockRef::new(<#ty as #orch::ProductBlock>::descriptor)));
     // One assertion per variant reports a variant that is not a block; the impls below require
     // the same through their where clauses, so that they add no errors of their own.
     let checks = variants.iter().map(|(_, ty)| {

@@ -370,6 +370,7 @@ impl Prompter for Auto {
             Kind::Value(_) => Answer::Text(format!("default of {}", q.key)),
             Kind::Rename(_) => Answer::Bool(false),
             Kind::Confirm => Answer::Bool(true),
+            Kind::Status => Answer::Text("active".into()),
         }))
     }
 }

@@ -194,8 +194,8 @@ pub enum Op<S = &'static str> {
         /// How many children each parent gets (1 for a single block, the minimum for a list).
         count: u32,
     },
-    /// Deletes the instances of `block` owned by subscriptions of `product`; the reverse of
-    /// `BackfillRootInstances`.
+    /// Deletes the root instances of `block` owned by subscriptions of `product` (those no other
+    /// instance uses); the reverse of `BackfillRootInstances`.
     DeleteRootInstances {
         /// The product's name.
         product: S,

@@ -501,6 +501,16 @@ pub fn statements<S: AsRef<str>>(op: &Op<S>, backend: DbBackend) -> Vec<Stmt> {
                 .from_table("subscription_instances")
                 .and_where(Expr::col("product_block_id").eq(block_id(block)))
                 .and_where(Expr::col("subscription_id").in_subquery(subscriptions_of(product)))
+                // root instances only: an instance another one uses is a nested block the
+                // subscription held before, not one `BackfillRootInstances` made
+                .and_where(
+                    Expr::col("subscription_instance_id").not_in_subquery(
+                        Query::select()
+                            .column("depends_on_id")
+                            .from("subscription_instance_relations")
+                            .to_owned(),
+                    ),
+                )
                 .to_owned(),
         )],
         Op::DeleteChildInstances {
