@@ -43,7 +43,7 @@ pub struct MigrationLock {
 }
 
 const LOCK_NAME: &str = "orch_migrate";
-const PG_LOCK_KEY: i64 = 0x6f72_6368_6d69_67; // "orchmig"
+const PG_LOCK_KEY: i64 = 0x006f_7263_686d_6967; // "orchmig"
 
 /// Takes the lock that serialises migration runs on one database, waiting for another run to
 /// finish. PostgreSQL: an advisory lock; MariaDB: `GET_LOCK`; SQLite: a lock file next to the
@@ -122,6 +122,28 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     }
 }
 
+/// The core schema migration that `up` would record as applied instead of running it (see
+/// [`adopt`]): when the database has every core table and no record of that migration.
+/// Read-only, for `up --sql`.
+pub async fn adoptable(
+    db: &DatabaseConnection,
+    migrator: &Migrator,
+) -> anyhow::Result<Option<String>> {
+    let Some(core_name) = schema::migrations().first().map(|m| m.name().to_owned()) else {
+        return Ok(None);
+    };
+    if migrator.recorded(db).await?.contains(&core_name) {
+        return Ok(None);
+    }
+    let manager = SchemaManager::new(db);
+    for t in CORE_TABLES {
+        if !manager.has_table(t).await? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(core_name))
+}
+
 /// When the database already has orchestrator-core's tables but no record of orch's core
 /// schema migration (an orchestrator-core database), records that migration as applied instead
 /// of failing on existing tables. Returns whether it did.
@@ -140,22 +162,17 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
     if missing.len() == CORE_TABLES.len() {
         return Ok(false);
     }
-    migrator.install(db).await?;
-    let applied: Vec<String> = migrator
-        .get_applied_migrations(db)
-        .await?
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    if applied.contains(&core_name) {
+    if migrator.recorded(db).await?.contains(&core_name) {
         return Ok(false);
     }
     if !missing.is_empty() {
+        // refused before writing anything, not even `seaql_migrations`
         anyhow::bail!(
             "the database has some orchestrator tables but not: {}; it is neither empty nor an orchestrator-core database",
             missing.join(", ")
         );
     }
+    migrator.install(db).await?;
     let stmt = sea_orm::sea_query::Query::insert()
         .into_table("seaql_migrations")
         .columns(["version", "applied_at"])
@@ -179,16 +196,16 @@ fn progress_bar(total: usize) -> ProgressBar {
 static CURRENT: std::sync::Mutex<Option<ProgressBar>> = std::sync::Mutex::new(None);
 
 fn on_step(step: Step<'_>) {
-    if let Ok(guard) = CURRENT.lock() {
-        if let Some(pb) = guard.as_ref() {
-            pb.set_message(format!(
-                "step {}/{}: {}",
-                step.index + 1,
-                step.total,
-                step.op
-            ));
-            pb.tick();
-        }
+    if let Ok(guard) = CURRENT.lock()
+        && let Some(pb) = guard.as_ref()
+    {
+        pb.set_message(format!(
+            "step {}/{}: {}",
+            step.index + 1,
+            step.total,
+            step.op
+        ));
+        pb.tick();
     }
 }
 

@@ -279,7 +279,14 @@ async fn execute(
         }
         Command::Up { num, sql } => {
             if sql {
-                let pending = pending(migrator, conn).await?;
+                let mut pending = pending(migrator, conn).await?;
+                // `up` records the core schema of an orchestrator-core database as applied
+                if let Some(core) = apply::adoptable(conn, migrator).await? {
+                    println!(
+                        "-- {core} is not run: the database has orchestrator-core's tables, so `up` records it as applied\n"
+                    );
+                    pending.retain(|p| *p != core);
+                }
                 let todo: Vec<_> = migrator
                     .migrations()
                     .into_iter()

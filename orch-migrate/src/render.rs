@@ -270,6 +270,9 @@ pub fn migration(plan: &Plan, message: &str, at: DateTime<Utc>) -> Rendered {
 
 /// The migrations directory's `mod.rs` listing `modules`, which are sorted by name (and so by
 /// time, which is the order sea-orm-migration applies them in).
+///
+/// Each module is `#[rustfmt::skip]`: `cargo fmt` leaves generated migrations exactly as
+/// generated, so they can be compared with a fresh `generate` and diffs stay reviewable.
 pub fn mod_rs(modules: &[String]) -> String {
     let mut modules: Vec<&String> = modules.iter().collect();
     modules.sort();
@@ -282,7 +285,10 @@ pub fn mod_rs(modules: &[String]) -> String {
 
         use orch_core::migration::MigrationTrait;
 
-        #(mod #idents;)*
+        #(
+            #[rustfmt::skip]
+            mod #idents;
+        )*
 
         /// The migrations of this directory, oldest first.
         pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -303,7 +309,8 @@ fn pretty(tokens: TokenStream) -> String {
             !line.starts_with([' ', '}', ')', ']']) && !line.is_empty() && !line.starts_with("//!");
         if let Some(p) = prev {
             let prev_continues = p.starts_with("///") || p.starts_with("#[") || p.is_empty();
-            let same_group = line.starts_with("mod ") && p.starts_with("mod ");
+            let same_group = (line.starts_with("mod ") || line.starts_with("#[rustfmt::skip]"))
+                && p.starts_with("mod ");
             if starts_item && !prev_continues && !same_group {
                 out.push('\n');
             }

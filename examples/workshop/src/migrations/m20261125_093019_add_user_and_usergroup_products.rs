@@ -122,22 +122,36 @@ const UP: &[Op] = &[
 
 /// The downgrade, step by step.
 const DOWN: &[Op] = &[
-    Op::DeleteProduct { name: "User Group" },
+    Op::DeleteProduct {
+        name: "User Group",
+    },
     Op::DeleteProduct {
         name: "User external",
     },
     Op::DeleteProduct {
         name: "User internal",
     },
-    Op::DeleteProductBlock { name: "UserBlock" },
+    Op::DeleteProductBlock {
+        name: "UserBlock",
+    },
     Op::DeleteProductBlock {
         name: "UserGroupBlock",
     },
-    Op::DeleteResourceType { name: "age" },
-    Op::DeleteResourceType { name: "group_id" },
-    Op::DeleteResourceType { name: "group_name" },
-    Op::DeleteResourceType { name: "user_id" },
-    Op::DeleteResourceType { name: "username" },
+    Op::DeleteResourceType {
+        name: "age",
+    },
+    Op::DeleteResourceType {
+        name: "group_id",
+    },
+    Op::DeleteResourceType {
+        name: "group_name",
+    },
+    Op::DeleteResourceType {
+        name: "user_id",
+    },
+    Op::DeleteResourceType {
+        name: "username",
+    },
 ];
 
 #[async_trait::async_trait]

@@ -5,6 +5,7 @@
 
 use orch_core::migration::MigrationTrait;
 
+#[rustfmt::skip]
 mod m20261125_093019_add_user_and_usergroup_products;
 
 /// The migrations of this directory, oldest first.

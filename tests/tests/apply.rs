@@ -1,0 +1,301 @@
+//! `orch_migrate::apply` on real databases: concurrent runs under the lock, all-or-nothing
+//! migrations, and adopting an existing orchestrator-core database.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use orch_core::migration::prelude::*;
+use orch_migrate::{Migrator, apply};
+use sea_orm::ConnectionTrait;
+use sea_orm_migration::MigratorTraitSelf;
+use support::{CORE, WORKSHOP, count, recorded, state, tables};
+use tests::{Backend, TestDb};
+use workshop as _;
+
+const REFERENCE_SQL: &str = include_str!("../data/orchestrator-core-schema.sql");
+
+/// Like `tests::per_backend!`, on a multi-threaded runtime, so that concurrent runs really
+/// run at the same time.
+macro_rules! per_backend_mt {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$name(tests::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$name(tests::Backend::Postgres).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn mariadb() {
+                    super::$name(tests::Backend::MySql).await
+                }
+            }
+        )*
+    };
+}
+
+fn workshop_migrator() -> Migrator {
+    Migrator::new(workshop::migrations::migrations)
+}
+
+// ---------------------------------------------------------------------------------------------
+// the lock
+
+/// Two `up` runs started at the same moment, each on its own connection, both succeed and
+/// apply each migration exactly once between them.
+async fn concurrent_ups_apply_each_migration_once(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let conn = db.connect().await;
+        let url = db.url.clone();
+        let barrier = barrier.clone();
+        runs.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let result = apply::up(&conn, &url, &workshop_migrator(), None).await;
+            conn.close().await.ok();
+            result
+        }));
+    }
+    let mut applied = Vec::new();
+    for run in runs {
+        let names = run
+            .await
+            .expect("the task")
+            .unwrap_or_else(|e| panic!("both runs succeed on {backend}: {e:#}"));
+        applied.extend(names);
+    }
+    applied.sort();
+    assert_eq!(applied, [CORE, WORKSHOP], "each applied once on {backend}");
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(count(&db.conn, "seaql_migrations").await, 2);
+    assert_eq!(count(&db.conn, "products").await, 3, "not twice");
+    assert_eq!(count(&db.conn, "fixed_inputs").await, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// all or nothing
+
+struct HalfDone;
+
+const HALF_DONE: &str = "m20990101_000000_half_done";
+
+impl MigrationName for HalfDone {
+    fn name(&self) -> &str {
+        HALF_DONE
+    }
+}
+
+/// Creates a product, then fails: the fixed input's product does not exist.
+const UP: &[Op] = &[
+    Op::CreateProduct {
+        name: "Half done",
+        product_type: "Half",
+        description: "created by the first step",
+        tag: "HALF",
+        status: "active",
+    },
+    Op::CreateFixedInput {
+        product: "No such product",
+        name: "speed",
+        value: "fast",
+    },
+];
+
+// written like a generated module, whose signature async_trait needs without `<'_>`
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for HalfDone {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, UP).await
+    }
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, &[Op::DeleteProduct { name: "Half done" }]).await
+    }
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+fn half_done() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(HalfDone)]
+}
+
+/// A migration whose second step fails leaves no row of its first step behind, stays
+/// pending, and the error names the migration and the failing step.
+async fn a_failing_step_leaves_nothing_behind(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let migrator = Migrator::new(half_done);
+    for attempt in 1..=2 {
+        let e = apply::up(&db.conn, &db.url, &migrator, None)
+            .await
+            .expect_err("the second step fails");
+        let msg = format!("{e:#}");
+        assert!(
+            msg.starts_with(&format!("{HALF_DONE} failed and was rolled back: ")),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(
+                r#"step 2/2 (create fixed input "speed" = "fast" on product "No such product"): "#
+            ),
+            "names the failing step: {msg}"
+        );
+        assert!(
+            !msg.contains("MariaDB commits schema changes"),
+            "a domain migration changes rows only: {msg}"
+        );
+        assert_eq!(count(&db.conn, "products").await, 0, "attempt {attempt}");
+        assert_eq!(count(&db.conn, "fixed_inputs").await, 0);
+        assert_eq!(
+            recorded(&db.conn).await,
+            [CORE],
+            "the core schema was applied before"
+        );
+        let pending: Vec<String> = migrator
+            .get_pending_migrations(&db.conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        assert_eq!(pending, [HALF_DONE]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// adopting an existing database
+
+/// An orchestrator-core database: its 17 tables, and alembic's version table.
+async fn orchestrator_core_db() -> Option<TestDb> {
+    let db = TestDb::new(Backend::Postgres).await?;
+    db.conn
+        .execute_unprepared(REFERENCE_SQL)
+        .await
+        .expect("load data/orchestrator-core-schema.sql");
+    db.conn
+        .execute_unprepared(
+            "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); \
+             INSERT INTO alembic_version VALUES ('4c5859620539')",
+        )
+        .await
+        .unwrap();
+    Some(db)
+}
+
+/// `up` on an orchestrator-core database records the core schema as applied instead of
+/// failing on its tables, applies the app's migration, and `check` is clean.
+#[tokio::test]
+async fn an_orchestrator_core_database_is_adopted() {
+    let Some(db) = orchestrator_core_db().await else {
+        return;
+    };
+    let before = tables(&db.conn).await;
+    assert_eq!(before.len(), 18);
+    let migrator = workshop_migrator();
+    let applied = apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
+    assert_eq!(
+        applied,
+        [WORKSHOP],
+        "the core schema is adopted, not applied"
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    let mut after = tables(&db.conn).await;
+    after.retain(|t| t != "seaql_migrations");
+    assert_eq!(after, before, "no table created or dropped");
+    assert_eq!(count(&db.conn, "products").await, 3);
+    assert_eq!(count(&db.conn, "alembic_version").await, 1, "left alone");
+
+    let registry = orch_core::SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
+    let report = orch_migrate::check::check(&db.conn, &migrator, registry)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{}", report.text());
+
+    // once adopted, a second run has nothing to do
+    let again = apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
+    assert_eq!(again, Vec::<String>::new());
+}
+
+/// A database with only some of the core tables is refused, naming the missing ones, and
+/// nothing is applied: also when `products` is among them.
+#[tokio::test]
+async fn a_partial_orchestrator_database_is_refused() {
+    for (drop, missing) in [
+        (
+            "DROP TABLE processes_subscriptions, processes, subscription_metadata",
+            "subscription_metadata, processes, processes_subscriptions",
+        ),
+        ("DROP TABLE products CASCADE", "products"),
+    ] {
+        let Some(db) = orchestrator_core_db().await else {
+            return;
+        };
+        db.conn.execute_unprepared(drop).await.unwrap();
+        let before = state(&db.conn).await;
+        let e = apply::up(&db.conn, &db.url, &workshop_migrator(), None)
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            format!("{e:#}"),
+            format!(
+                "the database has some orchestrator tables but not: {missing}; it is neither \
+                 empty nor an orchestrator-core database"
+            )
+        );
+        assert_eq!(
+            state(&db.conn).await,
+            before,
+            "nothing written, not even seaql_migrations"
+        );
+        assert!(
+            !tables(&db.conn)
+                .await
+                .contains(&"seaql_migrations".to_owned())
+        );
+    }
+}
+
+/// The same adoption on every backend: a core schema whose record was lost.
+async fn an_unrecorded_core_schema_is_adopted(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    Migrator::core_only().up(&db.conn, None).await.unwrap();
+    db.conn
+        .execute_unprepared("DELETE FROM seaql_migrations")
+        .await
+        .unwrap();
+    let before = state(&db.conn).await;
+    assert!(
+        apply::adopt(&db.conn, &workshop_migrator()).await.unwrap(),
+        "adopted on {backend}"
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert!(
+        !apply::adopt(&db.conn, &workshop_migrator()).await.unwrap(),
+        "only once"
+    );
+    let applied = apply::up(&db.conn, &db.url, &workshop_migrator(), None)
+        .await
+        .unwrap();
+    assert_eq!(applied, [WORKSHOP]);
+    assert_ne!(state(&db.conn).await, before);
+    assert_eq!(count(&db.conn, "products").await, 3);
+}
+
+per_backend_mt!(concurrent_ups_apply_each_migration_once);
+
+tests::per_backend!(
+    a_failing_step_leaves_nothing_behind,
+    an_unrecorded_core_schema_is_adopted
+);

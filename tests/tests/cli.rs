@@ -1,0 +1,1137 @@
+//! The `orch-migrate` command line, black-box: the real binary (`orch-migrate-test`, the CLI over
+//! the workshop's products) runs against real databases, and each test checks the exit code,
+//! the message, and what was (or was not) written to the database and the migrations directory.
+
+#![allow(missing_docs)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use orch_migrate::render;
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+use support::{CORE, WORKSHOP, count, recorded, state, tables};
+use tests::{Backend, TestDb};
+use workshop as _;
+
+const BIN: &str = env!("CARGO_BIN_EXE_orch-migrate-test");
+const WORKSHOP_ANSWERS: &str = include_str!("../../examples/workshop/answers.toml");
+
+/// Which app migrations the binary runs with (`ORCH_TEST_APP_MIGRATIONS`).
+#[derive(Clone, Copy)]
+enum App {
+    /// The workshop's committed migration after the core schema.
+    Workshop,
+    /// The core schema only: the database lacks the workshop's products, so `generate` writes.
+    CoreOnly,
+}
+
+/// A working directory (no `.env`) with a migrations directory inside.
+struct Workdir {
+    cwd: tempfile::TempDir,
+}
+
+/// What a run printed and returned.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    fn code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "exit code\n--- stdout:\n{}--- stderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self.no_panic()
+    }
+
+    fn no_panic(&self) -> &Self {
+        for text in [&self.stdout, &self.stderr] {
+            assert!(
+                !text.contains("panicked") && !text.contains("backtrace"),
+                "a panic:\n{text}"
+            );
+        }
+        self
+    }
+
+    /// Asserts a failure with exactly one line on stderr, `error: ...`, and returns it.
+    fn one_line_error(&self) -> &str {
+        self.code(1);
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line on stderr:\n{}", self.stderr);
+        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+        assert_eq!(self.stdout, "", "nothing on stdout");
+        lines[0]
+    }
+}
+
+impl Workdir {
+    fn new() -> Workdir {
+        Workdir {
+            cwd: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.cwd.path()
+    }
+
+    fn migrations(&self) -> PathBuf {
+        self.cwd.path().join("migrations")
+    }
+
+    /// The command, with a clean environment for the CLI: no `DATABASE_URL` unless given, no log
+    /// filter, backtraces on (so that a panic would show).
+    fn command(&self, url: Option<&str>, app: App, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("ORCH_LOG")
+            .env_remove("RUST_LOG")
+            .env("RUST_BACKTRACE", "1")
+            .env("NO_COLOR", "1")
+            .env("ORCH_TEST_MIGRATIONS_DIR", self.migrations())
+            .env(
+                "ORCH_TEST_APP_MIGRATIONS",
+                match app {
+                    App::Workshop => "workshop",
+                    App::CoreOnly => "none",
+                },
+            );
+        if let Some(url) = url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd
+    }
+
+    fn run(&self, url: &str, app: App, args: &[&str]) -> Run {
+        self.run_with(Some(url), app, args)
+    }
+
+    fn run_with(&self, url: Option<&str>, app: App, args: &[&str]) -> Run {
+        Run::from(
+            self.command(url, app, args)
+                .output()
+                .expect("run orch-migrate-test"),
+        )
+    }
+
+    /// The files in the migrations directory, sorted.
+    fn written(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.migrations()) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temporary path")
+}
+
+/// A database with the core schema applied through the CLI (`up` over the core only).
+async fn core_db(backend: Backend, work: &Workdir) -> Option<TestDb> {
+    let db = TestDb::new(backend).await?;
+    let run = work.run(&db.url, App::CoreOnly, &["up"]);
+    run.code(0);
+    assert_eq!(run.stdout, format!("Applied {CORE}\n"));
+    Some(db)
+}
+
+// ---------------------------------------------------------------------------------------------
+// connecting
+
+#[test]
+fn an_unsupported_url_scheme_is_one_line() {
+    let work = Workdir::new();
+    let run = work.run(
+        "oracle://scott:tiger@db.example/orcl",
+        App::Workshop,
+        &["status"],
+    );
+    assert_eq!(
+        run.one_line_error(),
+        "error: unsupported database URL `oracle://scott:***@db.example/orcl`: expected sqlite://, postgres:// or mysql://"
+    );
+    assert!(!run.stderr.contains("tiger"), "the password is masked");
+    assert_eq!(work.written(), Vec::<String>::new());
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_at_once() {
+    let work = Workdir::new();
+    for (url, masked) in [
+        (
+            "postgres://postgres:secret@127.0.0.1:1/orch",
+            "postgres://postgres:***@127.0.0.1:1/orch",
+        ),
+        (
+            "mysql://root:secret@127.0.0.1:1/orch",
+            "mysql://root:***@127.0.0.1:1/orch",
+        ),
+    ] {
+        let started = Instant::now();
+        let run = work.run(url, App::Workshop, &["up"]);
+        let line = run.one_line_error();
+        assert!(
+            line.starts_with(&format!("error: cannot connect to {masked}: ")),
+            "{line}"
+        );
+        assert!(line.contains("Connection refused"), "says why: {line}");
+        assert!(!line.contains("secret"), "{line}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "a refused connection is reported at once, not after the pool's timeout ({:?})",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn an_sqlite_file_in_a_missing_directory_is_one_line() {
+    let work = Workdir::new();
+    let run = work.run(
+        "sqlite:///nonexistent-orch-dir/orch.db",
+        App::Workshop,
+        &["status"],
+    );
+    let line = run.one_line_error();
+    assert!(
+        line.starts_with("error: cannot connect to sqlite:///nonexistent-orch-dir/orch.db"),
+        "{line}"
+    );
+    assert!(line.contains("unable to open database file"), "{line}");
+}
+
+/// Without `.env` and without `DATABASE_URL` the CLI uses its default SQLite file; with a
+/// `.env` it reads `DATABASE_URL` from there.
+#[test]
+fn a_missing_env_file_is_fine_and_an_env_file_is_read() {
+    let work = Workdir::new();
+    let run = work.run_with(None, App::Workshop, &["status"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!("pending  {CORE}\npending  {WORKSHOP}\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        work.path().join("orchestrator.db").exists(),
+        "the default database"
+    );
+
+    let other = Workdir::new();
+    std::fs::write(
+        other.path().join(".env"),
+        "# for orch-migrate\nDATABASE_URL=sqlite://from-dotenv.db\n",
+    )
+    .unwrap();
+    let run = other.run_with(None, App::Workshop, &["up", "-n", "1"]);
+    run.code(0);
+    assert_eq!(run.stdout, format!("Applied {CORE}\n"));
+    assert!(other.path().join("from-dotenv.db").exists());
+    assert!(!other.path().join("orchestrator.db").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// generate
+
+/// The 17 questions the workshop's products raise on an empty catalogue.
+fn workshop_questions() -> Vec<&'static str> {
+    vec![
+        r#"products."User Group".description"#,
+        r#"products."User Group".tag"#,
+        r#"products."User external".description"#,
+        r#"products."User external".tag"#,
+        r#"products."User internal".description"#,
+        r#"products."User internal".tag"#,
+        r#"products."User external".fixed_inputs.affiliation"#,
+        r#"products."User internal".fixed_inputs.affiliation"#,
+        "product_blocks.UserBlock.description",
+        "product_blocks.UserBlock.tag",
+        "product_blocks.UserGroupBlock.description",
+        "product_blocks.UserGroupBlock.tag",
+        "resource_types.age",
+        "resource_types.group_id",
+        "resource_types.group_name",
+        "resource_types.user_id",
+        "resource_types.username",
+    ]
+}
+
+/// Fills every empty value of a template: descriptions and tags from their keys, the fixed
+/// input from the product's name.
+fn fill(template: &str) -> String {
+    fn walk(path: &mut Vec<String>, table: &mut toml::Table, filled: &mut usize) {
+        for (key, value) in table.iter_mut() {
+            path.push(key.clone());
+            match value {
+                toml::Value::Table(t) => walk(path, t, filled),
+                toml::Value::String(s) => {
+                    assert_eq!(s, "", "{path:?} is empty in the template");
+                    *s = match path.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                        [.., "tag"] => format!("T{filled}"),
+                        ["products", p, "fixed_inputs", "affiliation"] => {
+                            p.strip_prefix("User ").unwrap().to_owned()
+                        }
+                        _ => format!("{} (filled in)", path.join(" ")),
+                    };
+                    *filled += 1;
+                }
+                other => panic!("unexpected placeholder {other:?} at {path:?}"),
+            }
+            path.pop();
+        }
+    }
+    let mut table: toml::Table = template.parse().expect("the template is TOML");
+    let mut filled = 0;
+    walk(&mut Vec::new(), &mut table, &mut filled);
+    assert_eq!(filled, 17, "every question has a placeholder");
+    toml::to_string(&table).unwrap()
+}
+
+/// Without a terminal and without answers, `generate` lists every open question and writes
+/// nothing; `--write-template` writes them all to a file, which filled in and passed with
+/// `--answers` generates the module.
+#[tokio::test]
+async fn generate_lists_every_open_question_then_uses_the_filled_template() {
+    let work = Workdir::new();
+    let Some(db) = core_db(Backend::Sqlite, &work).await else {
+        return;
+    };
+    let before = state(&db.conn).await;
+
+    let run = work.run(&db.url, App::CoreOnly, &["generate", "Add users"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .starts_with("error: 17 question(s) need an answer; nothing was written:\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.lines().filter(|l| l.starts_with("  - ")).count(),
+        17,
+        "one line per question:\n{}",
+        run.stderr
+    );
+    for key in workshop_questions() {
+        assert!(
+            run.stderr.contains(&format!("  - {key}: ")),
+            "{key} is listed:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("--write-template FILE"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(work.written(), Vec::<String>::new(), "nothing written");
+
+    let template = work.path().join("template.toml");
+    let run = work.run(
+        &db.url,
+        App::CoreOnly,
+        &["generate", "Add users", "--write-template", arg(&template)],
+    );
+    run.code(1);
+    assert!(
+        run.stderr.contains(&format!(
+            "A template with every question was written to {}",
+            template.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(work.written(), Vec::<String>::new(), "still no module");
+    let text = std::fs::read_to_string(&template).expect("the template");
+    assert!(text.contains("# Tag of new product \"User Group\" (at most 20 characters)"));
+    assert!(text.contains("[products.\"User internal\".fixed_inputs]"));
+
+    let filled = fill(&text);
+    let answers = work.write("answers.toml", &filled);
+    let run = work.run(
+        &db.url,
+        App::CoreOnly,
+        &[
+            "generate",
+            "Add users",
+            "--answers",
+            arg(&answers),
+            "--timestamp",
+            "20270102030405",
+        ],
+    );
+    run.code(0);
+    let module = "m20270102_030405_add_users";
+    assert_eq!(
+        work.written(),
+        vec![format!("{module}.rs"), "mod.rs".into()]
+    );
+    let path = work
+        .migrations()
+        .canonicalize()
+        .unwrap()
+        .join(format!("{module}.rs"));
+    assert!(
+        run.stdout
+            .starts_with(&format!("Wrote {} (", path.display())),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("create products: \"User Group\", \"User external\", \"User internal\""),
+        "{}",
+        run.stderr
+    );
+
+    // the module is what the pipeline plans for the same answers and time
+    let registry = orch_core::SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
+    let (_, plan) = tests::pipeline::plan(&db.conn, registry, &filled)
+        .await
+        .unwrap();
+    let at = chrono::NaiveDateTime::parse_from_str("20270102030405", "%Y%m%d%H%M%S")
+        .unwrap()
+        .and_utc();
+    let rendered = render::migration(&plan, "Add users", at);
+    assert_eq!(rendered.module, module);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), rendered.source);
+    assert_eq!(
+        std::fs::read_to_string(work.migrations().join("mod.rs")).unwrap(),
+        render::mod_rs(&[module.to_owned()])
+    );
+    assert!(
+        rendered.source.contains("tag: \"T"),
+        "the filled tags are used"
+    );
+    assert_eq!(state(&db.conn).await, before, "generate does not apply");
+}
+
+/// Every problem of an answers file is reported at once, and nothing is written.
+#[tokio::test]
+async fn answers_file_problems_are_listed_together() {
+    let work = Workdir::new();
+    let Some(db) = core_db(Backend::Sqlite, &work).await else {
+        return;
+    };
+    let before = state(&db.conn).await;
+    let bad = work.write(
+        "bad.toml",
+        r#"
+[products."User internal"]
+description = "user administration - internal"
+colour = "red"
+fixed_inputs = { affiliation = "partner" }
+
+[products."User Admin"]
+tag = "ADMIN"
+
+[product_blocks.UserBlock]
+tag = "THIS_TAG_IS_TOO_LONG_FOR_IT"
+"#,
+    );
+    let run = work.run(
+        &db.url,
+        App::CoreOnly,
+        &["generate", "Add users", "--answers", arg(&bad)],
+    );
+    run.code(1);
+    let expected = [
+        format!("error: {}: 4 problems:", bad.display()),
+        r#"  - product_blocks.UserBlock.tag: the tag "THIS_TAG_IS_TOO_LONG_FOR_IT" has 27 characters; at most 20 fit"#.into(),
+        r#"  - products."User Admin".tag: no registered product is named "User Admin" (registered: "User Group", "User external", "User internal")"#.into(),
+        r#"  - products."User internal".colour: unknown key: see the answers file format in the README"#.into(),
+        r#"  - products."User internal".fixed_inputs.affiliation: "partner" is not a valid Affiliation: expected one of internal, external"#.into(),
+    ];
+    assert_eq!(
+        run.stderr.lines().collect::<Vec<_>>(),
+        expected.iter().map(String::as_str).collect::<Vec<_>>(),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(work.written(), Vec::<String>::new());
+
+    let malformed = work.write("malformed.toml", "[products.\"User internal\"\ntag = \n");
+    let run = work.run(
+        &db.url,
+        App::CoreOnly,
+        &["generate", "Add users", "--answers", arg(&malformed)],
+    );
+    run.code(1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert_eq!(
+        lines[0],
+        format!("error: {}: 1 problem:", malformed.display())
+    );
+    assert!(
+        lines[1].starts_with("  - TOML parse error at line 1"),
+        "{}",
+        lines[1]
+    );
+
+    let missing = work.path().join("missing.toml");
+    let run = work.run(
+        &db.url,
+        App::CoreOnly,
+        &["generate", "Add users", "--answers", arg(&missing)],
+    );
+    let line = run.one_line_error();
+    assert!(
+        line.starts_with(&format!(
+            "error: cannot read answers file {}: ",
+            missing.display()
+        )),
+        "{line}"
+    );
+    assert_eq!(work.written(), Vec::<String>::new());
+    assert_eq!(state(&db.conn).await, before);
+}
+
+/// `generate` refuses a database that is behind the migrations directory (a migration not
+/// applied) or ahead of it (an applied migration the directory lacks); `check` and `status`
+/// report the second.
+async fn generate_refuses_a_database_behind_or_ahead(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = core_db(backend, &work).await else {
+        return;
+    };
+    let answers = work.write("answers.toml", WORKSHOP_ANSWERS);
+    let generate = ["generate", "Add users", "--answers", arg(&answers)];
+
+    // behind: the workshop's migration is in the directory but not applied
+    let before = state(&db.conn).await;
+    let run = work.run(&db.url, App::Workshop, &generate);
+    assert_eq!(
+        run.one_line_error(),
+        format!(
+            "error: the database is behind the migrations directory: {WORKSHOP} not applied yet; \
+             run `up` first, so that the new migration does not repeat them"
+        )
+    );
+    assert_eq!(work.written(), Vec::<String>::new());
+    assert_eq!(state(&db.conn).await, before);
+
+    // ahead: the database records a migration the directory lacks
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let other = "m20300101_000000_from_another_branch";
+    db.conn
+        .execute_unprepared(&format!(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('{other}', 0)"
+        ))
+        .await
+        .unwrap();
+    let before = state(&db.conn).await;
+    let run = work.run(&db.url, App::Workshop, &generate);
+    assert_eq!(
+        run.one_line_error(),
+        format!(
+            "error: the database is ahead of the migrations directory: {other} applied but not \
+             found here; update your checkout, or roll them back with the code that has them"
+        )
+    );
+    assert_eq!(work.written(), Vec::<String>::new());
+
+    let run = work.run(&db.url, App::Workshop, &["check"]);
+    run.code(2);
+    assert_eq!(
+        run.stdout,
+        format!("Applied migrations missing from the migrations directory: {other}\n")
+    );
+    let run = work.run(&db.url, App::Workshop, &["status"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "applied  {CORE}\napplied  {WORKSHOP}\napplied  {other} (not in the migrations directory)\n"
+        )
+    );
+    assert_eq!(state(&db.conn).await, before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("check --format json prints JSON ({e}):\n{}", run.stdout))
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("an array: {v}"))
+        .iter()
+        .map(|s| s.as_str().expect("a name").to_owned())
+        .collect()
+}
+
+/// `check` exits 2 while migrations are pending, 3 when the models differ from a database that
+/// has applied everything it knows, and 0 when all agree; `--format json` says the same.
+async fn check_exit_codes(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+
+    let run = work.run(&db.url, App::Workshop, &["check"]);
+    run.code(2);
+    assert_eq!(
+        run.stdout,
+        format!("Migrations not applied yet (run `up`): {CORE}, {WORKSHOP}\n")
+    );
+    assert_eq!(
+        tables(&db.conn).await,
+        Vec::<String>::new(),
+        "check only reads"
+    );
+    let run = work.run(&db.url, App::Workshop, &["check", "--format", "json"]);
+    run.code(2);
+    let report = json(&run);
+    assert_eq!(report["clean"], false);
+    assert_eq!(report["exit_code"], 2);
+    assert_eq!(names(&report["pending_migrations"]), [CORE, WORKSHOP]);
+    assert_eq!(
+        names(&report["unknown_applied_migrations"]),
+        Vec::<String>::new()
+    );
+    assert!(report["changes"].is_object());
+
+    // the core schema only: nothing pending for an app without migrations, but the models differ
+    work.run(&db.url, App::CoreOnly, &["up"]).code(0);
+    let run = work.run(&db.url, App::CoreOnly, &["check"]);
+    run.code(3);
+    assert!(
+        run.stdout
+            .starts_with("The models differ from the database (run `generate`):\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("  create products: \"User Group\", \"User external\", \"User internal\"\n"),
+        "{}",
+        run.stdout
+    );
+    let report = json(&work.run(&db.url, App::CoreOnly, &["check", "--format", "json"]));
+    assert_eq!(report["exit_code"], 3);
+    assert_eq!(report["clean"], false);
+    assert_eq!(names(&report["pending_migrations"]), Vec::<String>::new());
+    assert_eq!(
+        names(&report["changes"]["create_products"]),
+        ["User Group", "User external", "User internal"]
+    );
+    assert_eq!(
+        names(&report["changes"]["create_resource_types"]),
+        ["age", "group_id", "group_name", "user_id", "username"]
+    );
+
+    // with the workshop's migration: pending, then applied and clean
+    let run = work.run(&db.url, App::Workshop, &["check"]);
+    run.code(2);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "Migrations not applied yet (run `up`): {WORKSHOP}\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(0);
+    assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
+    let run = work.run(&db.url, App::Workshop, &["check"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "The database and the models agree; no migration is pending.\n"
+    );
+    let run = work.run(&db.url, App::Workshop, &["check", "--format", "json"]);
+    run.code(0);
+    let report = json(&run);
+    assert_eq!(report["clean"], true);
+    assert_eq!(report["exit_code"], 0);
+    assert_eq!(names(&report["pending_migrations"]), Vec::<String>::new());
+    assert_eq!(
+        names(&report["unknown_applied_migrations"]),
+        Vec::<String>::new()
+    );
+    for (change, list) in report["changes"].as_object().unwrap() {
+        assert_eq!(list, &serde_json::json!([]), "no {change}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// up, down, status
+
+/// How each backend writes the first table and a new product id.
+fn flavour(backend: Backend) -> (&'static str, &'static str) {
+    match backend {
+        Backend::Sqlite => (
+            r#"CREATE TABLE "products" ( "product_id" uuid_text NOT NULL PRIMARY KEY, "name" varchar NOT NULL,"#,
+            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") VALUES (unhex(hex(randomblob(6))"#,
+        ),
+        Backend::Postgres => (
+            r#"CREATE TABLE "products" ( "product_id" uuid NOT NULL DEFAULT (uuid_generate_v4()) PRIMARY KEY, "name" varchar NOT NULL,"#,
+            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") VALUES (gen_random_uuid(), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active');"#,
+        ),
+        Backend::MySql => (
+            "CREATE TABLE `products` ( `product_id` binary(16) NOT NULL PRIMARY KEY, `name` varchar(255) NOT NULL,",
+            "INSERT INTO `products` (`product_id`, `name`, `description`, `product_type`, `tag`, `status`) VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active');",
+        ),
+    }
+}
+
+/// `up --sql` and `down --sql` print the SQL of the backend the URL names and leave the
+/// database exactly as it was.
+async fn sql_is_printed_not_run(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let (create, insert) = flavour(backend);
+
+    let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
+    run.code(0);
+    assert!(
+        run.stdout.starts_with(&format!("-- up {CORE}\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("\n{create}")),
+        "{}",
+        run.stdout
+    );
+    let (quote, other) = match backend {
+        Backend::MySql => ('`', '"'),
+        _ => ('"', '`'),
+    };
+    assert!(
+        !run.stdout.contains(&format!("{other}products{other}")),
+        "names are quoted with {quote} only"
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("\n-- up {WORKSHOP}\n{insert}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("'USER_INT'"),
+        "values are written inline"
+    );
+    assert_eq!(
+        tables(&db.conn).await,
+        Vec::<String>::new(),
+        "not even seaql_migrations is created"
+    );
+
+    let run = work.run(&db.url, App::Workshop, &["up", "--sql", "-n", "1"]);
+    run.code(0);
+    assert!(run.stdout.starts_with(&format!("-- up {CORE}\n")));
+    assert!(!run.stdout.contains(WORKSHOP), "only the next one");
+
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let before = state(&db.conn).await;
+    assert_eq!(count(&db.conn, "products").await, 3);
+
+    let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
+    run.code(0);
+    assert_eq!(run.stdout, "", "nothing pending, nothing to print");
+
+    let run = work.run(&db.url, App::Workshop, &["down", "--sql"]);
+    run.code(0);
+    assert!(
+        run.stdout.starts_with(&format!("-- down {WORKSHOP}\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(CORE), "one by default");
+    let delete = match backend {
+        Backend::MySql => "DELETE FROM `products` WHERE `name` = 'User Group';",
+        _ => r#"DELETE FROM "products" WHERE "name" = 'User Group';"#,
+    };
+    assert!(run.stdout.contains(delete), "{}", run.stdout);
+
+    let run = work.run(&db.url, App::Workshop, &["down", "--sql", "-n", "2"]);
+    run.code(0);
+    let down_core = format!("-- down {CORE}\n");
+    assert!(run.stdout.contains(&down_core), "{}", run.stdout);
+    assert!(
+        run.stdout.find(WORKSHOP) < run.stdout.find(&down_core),
+        "newest first"
+    );
+    let drop = match backend {
+        Backend::MySql => "DROP TABLE IF EXISTS `products`;",
+        _ => r#"DROP TABLE IF EXISTS "products";"#,
+    };
+    assert!(run.stdout.contains(drop), "{}", run.stdout);
+    assert_eq!(state(&db.conn).await, before, "down --sql runs nothing");
+}
+
+/// On an orchestrator-core database `up --sql` leaves out the core schema, which `up` records
+/// as applied instead of running; then `up` adopts the database and `check` is clean.
+#[tokio::test]
+async fn an_orchestrator_core_database_is_adopted_by_up() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    db.conn
+        .execute_unprepared(include_str!("../data/orchestrator-core-schema.sql"))
+        .await
+        .expect("load data/orchestrator-core-schema.sql");
+    let before = state(&db.conn).await;
+
+    let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
+    run.code(0);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "-- {CORE} is not run: the database has orchestrator-core's tables, so `up` records it as applied\n\n-- up {WORKSHOP}\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("CREATE TABLE"), "{}", run.stdout);
+    assert_eq!(state(&db.conn).await, before, "up --sql runs nothing");
+
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(0);
+    assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
+    assert!(
+        run.stderr
+            .contains("Adopted an existing orchestrator-core database"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    work.run(&db.url, App::Workshop, &["check"]).code(0);
+}
+
+/// `status` lists applied and pending migrations through `up -n`, `down`, `reset`, `fresh` and
+/// `refresh`.
+async fn status_follows_up_and_down(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let status = |expected: [&str; 2]| {
+        let run = work.run(&db.url, App::Workshop, &["status"]);
+        run.code(0);
+        assert_eq!(
+            run.stdout,
+            format!("{:<8} {CORE}\n{:<8} {WORKSHOP}\n", expected[0], expected[1])
+        );
+    };
+    status(["pending", "pending"]);
+    assert_eq!(
+        tables(&db.conn).await,
+        Vec::<String>::new(),
+        "status only reads"
+    );
+
+    let run = work.run(&db.url, App::Workshop, &["up", "-n", "1"]);
+    run.code(0);
+    assert_eq!(run.stdout, format!("Applied {CORE}\n"));
+    status(["applied", "pending"]);
+    assert_eq!(recorded(&db.conn).await, [CORE]);
+
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
+    status(["applied", "applied"]);
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(0);
+    assert_eq!(run.stdout, "Nothing to apply: the database is up to date\n");
+
+    let run = work.run(&db.url, App::Workshop, &["down"]);
+    run.code(0);
+    assert_eq!(run.stdout, format!("Rolled back {WORKSHOP}\n"));
+    status(["applied", "pending"]);
+    assert_eq!(count(&db.conn, "products").await, 0);
+
+    let run = work.run(&db.url, App::Workshop, &["reset"]);
+    run.code(0);
+    assert_eq!(run.stdout, "Rolled back every migration\n");
+    status(["pending", "pending"]);
+    assert_eq!(
+        tables(&db.conn).await,
+        Vec::<String>::new(),
+        "reset uninstalls"
+    );
+    let run = work.run(&db.url, App::Workshop, &["down"]);
+    run.code(0);
+    assert_eq!(run.stdout, "Nothing to roll back\n");
+
+    let run = work.run(&db.url, App::Workshop, &["fresh"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "Dropped all tables and applied every migration\n"
+    );
+    status(["applied", "applied"]);
+    let run = work.run(&db.url, App::Workshop, &["refresh"]);
+    run.code(0);
+    assert_eq!(run.stdout, "Rolled back and re-applied every migration\n");
+    status(["applied", "applied"]);
+    assert_eq!(count(&db.conn, "products").await, 3);
+}
+
+/// Two `up` processes started together on a fresh database apply each migration once: one
+/// waits for the other's lock, then finds nothing left to do.
+async fn two_processes_up_at_once(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            work.command(Some(&db.url), App::Workshop, &["up"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start orch-migrate-test")
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect();
+    let mut applied = Vec::new();
+    for run in &runs {
+        run.code(0);
+        for line in run.stdout.lines() {
+            match line.strip_prefix("Applied ") {
+                Some(name) => applied.push(name.to_owned()),
+                None => assert_eq!(line, "Nothing to apply: the database is up to date"),
+            }
+        }
+    }
+    applied.sort();
+    assert_eq!(applied, [CORE, WORKSHOP], "each applied exactly once");
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(count(&db.conn, "seaql_migrations").await, 2);
+    assert_eq!(count(&db.conn, "products").await, 3);
+}
+
+tests::per_backend!(
+    generate_refuses_a_database_behind_or_ahead,
+    check_exit_codes,
+    sql_is_printed_not_run,
+    status_follows_up_and_down,
+    two_processes_up_at_once,
+);
+
+// ---------------------------------------------------------------------------------------------
+// generate at a terminal
+
+/// `generate` in a pseudo-terminal: the answers file answers the products, the person the
+/// rest (an invalid tag is refused and asked again, the fixed input is picked from its enum),
+/// and accepts saving; the module is written and the file holds both sets of answers.
+#[cfg(unix)]
+#[tokio::test]
+async fn generate_asks_at_a_terminal_and_saves_the_answers() {
+    let work = Workdir::new();
+    let Some(db) = core_db(Backend::Sqlite, &work).await else {
+        return;
+    };
+    let answers = work.write(
+        "answers.toml",
+        r#"[products."User Group"]
+description = "user group administration"
+tag = "GROUP"
+
+[products."User internal"]
+description = "user administration - internal"
+tag = "USER_INT"
+
+[products."User external"]
+description = "user administration - external"
+tag = "USER_EXT"
+"#,
+    );
+    let mut cmd = work.command(
+        Some(&db.url),
+        App::CoreOnly,
+        &[
+            "generate",
+            "Add users",
+            "--answers",
+            arg(&answers),
+            "--timestamp",
+            "20270102030405",
+        ],
+    );
+    cmd.env("TERM", "xterm");
+    let answers_path = answers.clone();
+    // rexpect blocks: drive it on a thread of its own
+    let transcript = tokio::task::spawn_blocking(move || drive_terminal(cmd))
+        .await
+        .unwrap();
+
+    let module = "m20270102_030405_add_users";
+    assert_eq!(
+        work.written(),
+        vec![format!("{module}.rs"), "mod.rs".into()],
+        "{transcript}"
+    );
+    let source = std::fs::read_to_string(work.migrations().join(format!("{module}.rs"))).unwrap();
+    for expected in [
+        "description: \"a block of users\"",
+        "tag: Some(\"UB\")",
+        "value: \"external\",",
+        "value: \"internal\",",
+        "description: Some(\"user's age\")",
+    ] {
+        assert!(source.contains(expected), "{expected} in the module");
+    }
+
+    // the file now answers everything: generating again from it asks nothing
+    let saved = std::fs::read_to_string(&answers_path).unwrap();
+    let table: toml::Table = saved.parse().unwrap();
+    assert_eq!(
+        table["products"]["User Group"]["tag"].as_str(),
+        Some("GROUP"),
+        "kept"
+    );
+    assert_eq!(
+        table["products"]["User external"]["fixed_inputs"]["affiliation"].as_str(),
+        Some("external")
+    );
+    assert_eq!(
+        table["products"]["User internal"]["fixed_inputs"]["affiliation"].as_str(),
+        Some("internal")
+    );
+    assert_eq!(
+        table["product_blocks"]["UserBlock"]["tag"].as_str(),
+        Some("UB")
+    );
+    assert_eq!(table["resource_types"]["age"].as_str(), Some("user's age"));
+    let registry = orch_core::SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
+    let (_, plan) = tests::pipeline::plan(&db.conn, registry, &saved)
+        .await
+        .unwrap();
+    let at = chrono::NaiveDateTime::parse_from_str("20270102030405", "%Y%m%d%H%M%S")
+        .unwrap()
+        .and_utc();
+    assert_eq!(render::migration(&plan, "Add users", at).source, source);
+}
+
+/// Answers the prompts of `generate` and returns what the terminal showed.
+///
+/// Keys go out only once their prompt is on the screen (a menu: once its last item is), and
+/// each write is flushed: rexpect buffers what `send` writes.
+#[cfg(unix)]
+fn drive_terminal(cmd: Command) -> String {
+    use rexpect::process::wait::WaitStatus;
+    use rexpect::session::PtySession;
+
+    struct Terminal {
+        p: PtySession,
+        shown: String,
+    }
+    impl Terminal {
+        fn expect(&mut self, text: &str) {
+            match self.p.exp_string(text) {
+                Ok(before) => {
+                    self.shown.push_str(&before);
+                    self.shown.push_str(text);
+                }
+                Err(e) => panic!("waiting for {text:?}: {e}\nshown so far:\n{}", self.shown),
+            }
+        }
+        fn keys(&mut self, keys: &str) {
+            self.p.send(keys).unwrap();
+            self.p.flush().unwrap();
+        }
+        /// Answers a text prompt.
+        fn answer(&mut self, prompt: &str, text: &str) {
+            self.expect(prompt);
+            self.keys(&format!("{text}\r"));
+        }
+    }
+
+    let p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    let mut t = Terminal {
+        p,
+        shown: String::new(),
+    };
+    // the fixed inputs, a menu of the enum's values: `j` moves down from "internal"
+    t.expect("for product \"User external\" (Affiliation: one of internal, external):");
+    t.expect("> internal\r\n  external\r\n");
+    t.keys("j");
+    t.expect("  internal\r\n> external\r\n");
+    t.keys("\r");
+    t.expect("for product \"User internal\" (Affiliation: one of internal, external):");
+    t.expect("> internal\r\n  external\r\n");
+    t.keys("\r");
+    t.answer(
+        "Description of new product block \"UserBlock\"",
+        "a block of users",
+    );
+    t.answer(
+        "Tag of new product block \"UserBlock\"",
+        "A_TAG_MUCH_TOO_LONG_FOR_ORCH",
+    );
+    // refused, and asked again
+    t.expect("has 28 characters; at most 20 fit");
+    t.answer("Tag of new product block \"UserBlock\"", "UB");
+    for (prompt, text) in [
+        (
+            "Description of new product block \"UserGroupBlock\"",
+            "a group of users",
+        ),
+        ("Tag of new product block \"UserGroupBlock\"", "UGB"),
+        ("Description of new resource type \"age\"", "user's age"),
+        ("Description of new resource type \"group_id\"", "group id"),
+        (
+            "Description of new resource type \"group_name\"",
+            "group name",
+        ),
+        ("Description of new resource type \"user_id\"", "user id"),
+        ("Description of new resource type \"username\"", "user name"),
+    ] {
+        t.answer(prompt, text);
+    }
+    t.expect("to generate again without questions?");
+    t.keys("y");
+    t.expect("Saved answers to ");
+    t.expect("Wrote ");
+    let rest = t.p.exp_eof().unwrap_or_default();
+    t.shown.push_str(&rest);
+    match t.p.process().wait() {
+        Ok(WaitStatus::Exited(_, 0)) => {}
+        other => panic!("generate exited with {other:?}:\n{}", t.shown),
+    }
+    t.shown
+}
