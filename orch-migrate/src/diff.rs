@@ -552,3 +552,600 @@ fn sort(c: &mut Changes) {
     c.add_block_fields.sort();
     c.fill_resource_types.sort();
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use orch_core::{Cardinality, ValueType};
+
+    use super::*;
+    use crate::catalog::{Block, BlockField, BlockResourceType, FixedInput, Product};
+
+    /// Hand-made catalogs: what the models say (`desired`) or the database holds (`actual`).
+    /// The same builder serves both; each side ignores what only the other one fills in.
+    #[derive(Debug, Clone, Default)]
+    pub(crate) struct Cat(pub(crate) Catalog);
+
+    /// A block field: (field name, block, cardinality, min, max).
+    pub(crate) type Field<'a> = (&'a str, &'a str, Cardinality, Option<u32>, Option<u32>);
+
+    pub(crate) fn one<'a>(name: &'a str, block: &'a str) -> Field<'a> {
+        (name, block, Cardinality::One, None, None)
+    }
+
+    fn block_field((name, block, cardinality, min, max): Field<'_>) -> BlockField {
+        BlockField {
+            name: name.into(),
+            blocks: vec![block.into()],
+            cardinality,
+            min_items: min,
+            max_items: max,
+            renamed_from: vec![],
+        }
+    }
+
+    impl Cat {
+        /// A product with text fixed inputs and root block fields.
+        pub(crate) fn product(
+            mut self,
+            name: &str,
+            product_type: &str,
+            fixed_inputs: &[&str],
+            roots: &[Field<'_>],
+        ) -> Self {
+            let block_fields: Vec<BlockField> = roots.iter().copied().map(block_field).collect();
+            self.0.products.insert(
+                name.into(),
+                Product {
+                    product_type: product_type.into(),
+                    fixed_inputs: fixed_inputs
+                        .iter()
+                        .map(|f| {
+                            (
+                                (*f).to_owned(),
+                                FixedInput {
+                                    value: Some(format!("{f} of {name}")),
+                                    value_type: Some(ValueType::of::<String>()),
+                                    renamed_from: vec![],
+                                },
+                            )
+                        })
+                        .collect(),
+                    blocks: roots.iter().map(|r| r.1.to_owned()).collect(),
+                    block_fields,
+                    description: Some(format!("{name} product")),
+                    tag: Some("TAG".into()),
+                    status: Some("active".into()),
+                    subscriptions: 0,
+                },
+            );
+            self
+        }
+
+        /// A block with single text resource types and block fields.
+        pub(crate) fn block(mut self, name: &str, rts: &[&str], fields: &[Field<'_>]) -> Self {
+            let block_fields: Vec<BlockField> = fields.iter().copied().map(block_field).collect();
+            let depends_on = fields
+                .iter()
+                .map(|(_, child, cardinality, min, max)| {
+                    let rel = if *cardinality == Cardinality::List {
+                        Relation {
+                            min: min.map(|n| n as i32),
+                            max: max.map(|n| n as i32),
+                        }
+                    } else {
+                        Relation::default()
+                    };
+                    ((*child).to_owned(), rel)
+                })
+                .collect();
+            for rt in rts {
+                self.0.resource_types.entry((*rt).to_owned()).or_default();
+            }
+            self.0.blocks.insert(
+                name.into(),
+                Block {
+                    description: Some(format!("{name} block")),
+                    tag: Some("B".into()),
+                    status: Some("active".into()),
+                    resource_types: rts
+                        .iter()
+                        .map(|rt| {
+                            (
+                                (*rt).to_owned(),
+                                BlockResourceType {
+                                    value_type: Some(ValueType::of::<String>()),
+                                    cardinality: Some(Cardinality::One),
+                                    always_required: true,
+                                    renamed_from: vec![],
+                                    values: 0,
+                                },
+                            )
+                        })
+                        .collect(),
+                    depends_on,
+                    block_fields,
+                    ..Block::default()
+                },
+            );
+            self
+        }
+
+        /// Makes a resource type of a block a list.
+        pub(crate) fn list_rt(mut self, block: &str, rt: &str) -> Self {
+            let r = self
+                .0
+                .blocks
+                .get_mut(block)
+                .unwrap()
+                .resource_types
+                .get_mut(rt)
+                .unwrap();
+            r.cardinality = Some(Cardinality::List);
+            r.always_required = false;
+            self
+        }
+
+        pub(crate) fn subscriptions(mut self, product: &str, n: u64) -> Self {
+            self.0.products.get_mut(product).unwrap().subscriptions = n;
+            self
+        }
+
+        pub(crate) fn instances(mut self, block: &str, n: u64) -> Self {
+            self.0.blocks.get_mut(block).unwrap().instances = n;
+            self
+        }
+
+        /// `n` values of `rt` on instances of `block`.
+        pub(crate) fn values(mut self, block: &str, rt: &str, n: u64) -> Self {
+            let b = self.0.blocks.get_mut(block).unwrap();
+            b.resource_types.get_mut(rt).unwrap().values = n;
+            self.0.resource_types.get_mut(rt).unwrap().values += n;
+            self
+        }
+
+        /// Stored instance relations of `block` under field `attr`.
+        pub(crate) fn relations(mut self, block: &str, attr: &str, n: u64) -> Self {
+            self.0
+                .blocks
+                .get_mut(block)
+                .unwrap()
+                .relation_attributes
+                .insert(attr.into(), n);
+            self
+        }
+
+        /// `#[renamed_from = old]` on resource type `rt` of `block`.
+        pub(crate) fn rt_renamed_from(mut self, block: &str, rt: &str, old: &str) -> Self {
+            let b = self.0.blocks.get_mut(block).unwrap();
+            b.resource_types.get_mut(rt).unwrap().renamed_from = vec![old.into()];
+            self
+        }
+
+        /// `#[renamed_from = old]` on fixed input `fi` of `product`.
+        pub(crate) fn fi_renamed_from(mut self, product: &str, fi: &str, old: &str) -> Self {
+            let p = self.0.products.get_mut(product).unwrap();
+            p.fixed_inputs.get_mut(fi).unwrap().renamed_from = vec![old.into()];
+            self
+        }
+
+        /// `#[renamed_from = old]` on block field `field` of `block`.
+        pub(crate) fn field_renamed_from(mut self, block: &str, field: &str, old: &str) -> Self {
+            let b = self.0.blocks.get_mut(block).unwrap();
+            let f = b.block_fields.iter_mut().find(|f| f.name == field).unwrap();
+            f.renamed_from = vec![old.into()];
+            self
+        }
+
+        pub(crate) fn build(self) -> Catalog {
+            self.0
+        }
+    }
+
+    fn s(v: &str) -> String {
+        v.to_owned()
+    }
+
+    fn pair(a: &str, b: &str) -> (String, String) {
+        (s(a), s(b))
+    }
+
+    fn triple(a: &str, b: &str, c: &str) -> (String, String, String) {
+        (s(a), s(b), s(c))
+    }
+
+    fn diff_declared(desired: &Catalog, actual: &Catalog) -> Changes {
+        diff(desired, actual, &Renames::declared(desired, actual))
+    }
+
+    /// The port catalogue of the integration tests (`tests/tests/change_kinds.rs`).
+    pub(crate) fn ports() -> Cat {
+        Cat::default()
+            .product("port 10G", "Port", &["speed"], &[one("port", "PortBlock")])
+            .product("port 1G", "Port", &["speed"], &[one("port", "PortBlock")])
+            .product("lag", "Lag", &[], &[one("lag", "LagBlock")])
+            .block("PortBlock", &["alias", "mtu"], &[])
+            .block(
+                "LagBlock",
+                &["alias"],
+                &[("members", "PortBlock", Cardinality::List, Some(2), Some(8))],
+            )
+    }
+
+    #[test]
+    fn identical_catalogs_have_no_changes() {
+        let c = ports().build();
+        let changes = diff_declared(&c, &c);
+        assert!(changes.is_empty());
+        assert_eq!(changes.len(), 0);
+        assert!(rename_candidates(&c, &c, &Renames::default()).is_empty());
+    }
+
+    #[test]
+    fn an_empty_database_gets_everything() {
+        let desired = ports().build();
+        let changes = diff_declared(&desired, &Catalog::default());
+        assert_eq!(changes.create_products, ["lag", "port 10G", "port 1G"]);
+        assert_eq!(
+            changes.create_fixed_inputs,
+            [pair("port 10G", "speed"), pair("port 1G", "speed")]
+        );
+        assert_eq!(changes.create_blocks, ["LagBlock", "PortBlock"]);
+        assert_eq!(changes.create_resource_types, ["alias", "mtu"]);
+        assert_eq!(
+            changes.link_product_blocks,
+            [
+                pair("lag", "LagBlock"),
+                pair("port 10G", "PortBlock"),
+                pair("port 1G", "PortBlock")
+            ]
+        );
+        assert_eq!(
+            changes.link_block_relations,
+            [(
+                s("LagBlock"),
+                s("PortBlock"),
+                Relation {
+                    min: Some(2),
+                    max: Some(8)
+                }
+            )]
+        );
+        assert_eq!(
+            changes.link_resource_types,
+            [
+                pair("LagBlock", "alias"),
+                pair("PortBlock", "alias"),
+                pair("PortBlock", "mtu")
+            ]
+        );
+        assert_eq!(changes.len(), 16);
+    }
+
+    /// Every permutation of the same products and blocks, inserted into fresh catalogs in that
+    /// order, with renames recorded in that order too, gives the same changes, each list sorted.
+    #[test]
+    fn the_diff_does_not_depend_on_insertion_order() {
+        let products: Vec<(&str, &str, Vec<&str>, Vec<Field<'_>>)> = vec![
+            ("d", "T1", vec!["x", "z"], vec![one("r", "B1")]),
+            ("a", "T2", vec!["y"], vec![one("r", "B2")]),
+            ("c", "T1", vec!["x", "w"], vec![one("r", "B1")]),
+            ("b", "T3", vec![], vec![one("r", "B3"), one("s", "B1")]),
+        ];
+        let blocks: Vec<(&str, Vec<&str>, Vec<Field<'_>>)> = vec![
+            ("B3", vec!["k", "v"], vec![one("c", "B2")]),
+            ("B1", vec!["k", "n"], vec![]),
+            ("B2", vec!["m"], vec![]),
+        ];
+        let actual = Cat::default()
+            .product("a", "T2", &["old"], &[one("r", "B2")])
+            .product("c", "T0", &["x"], &[])
+            .product("gone", "T9", &[], &[one("r", "B9")])
+            .block("B1", &["k", "old_n"], &[])
+            .block("B9", &["q"], &[])
+            .build();
+        let mut results = Vec::new();
+        let orders: [[usize; 4]; 6] = [
+            [0, 1, 2, 3],
+            [3, 2, 1, 0],
+            [1, 3, 0, 2],
+            [2, 0, 3, 1],
+            [3, 0, 1, 2],
+            [1, 0, 3, 2],
+        ];
+        for (n, order) in orders.iter().enumerate() {
+            let mut cat = Cat::default();
+            for i in order {
+                let (name, ty, fis, roots) = &products[*i];
+                cat = cat.product(name, ty, fis, roots);
+            }
+            for i in (0..blocks.len()).map(|i| (i + n) % blocks.len()) {
+                let (name, rts, fields) = &blocks[i];
+                cat = cat.block(name, rts, fields);
+            }
+            let desired = cat.rt_renamed_from("B1", "n", "old_n").build();
+            let mut renames = Renames::declared(&desired, &actual);
+            let answered = [("a", "old", "y")];
+            for (p, from, to) in answered.iter().cycle().skip(n).take(answered.len()) {
+                renames
+                    .fixed_inputs
+                    .entry(s(p))
+                    .or_default()
+                    .insert(s(from), s(to));
+            }
+            results.push(diff(&desired, &actual, &renames));
+        }
+        let first = &results[0];
+        assert!(results.iter().all(|r| r == first), "{results:#?}");
+        assert_eq!(first.rename_fixed_inputs, [triple("a", "old", "y")]);
+        assert_eq!(first.rename_resource_types, [pair("old_n", "n")]);
+        assert_eq!(first.delete_products, ["gone"]);
+        assert_eq!(first.delete_blocks, ["B9"]);
+        assert_eq!(first.delete_resource_types, ["q"]);
+        assert_eq!(first.set_product_types, [pair("c", "T1")]);
+        // every list is sorted
+        let json = serde_json::to_value(first).unwrap();
+        for (field, list) in json.as_object().unwrap() {
+            let items: Vec<String> = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| serde_json::to_string(v).unwrap())
+                .collect();
+            let mut sorted = items.clone();
+            sorted.sort();
+            assert_eq!(items, sorted, "{field} is sorted");
+        }
+    }
+
+    /// orchestrator-core grouped changes with `itertools.groupby` on unsorted data and lost all
+    /// but the last group of a name (B2). Here every (product, fixed input) and (owner, child)
+    /// pair is its own change, whatever lies between them.
+    #[test]
+    fn a_name_shared_by_non_consecutive_owners_is_changed_for_each() {
+        let actual = Cat::default()
+            .product("a", "T1", &[], &[])
+            .product("b", "T2", &[], &[])
+            .product("c", "T1", &[], &[])
+            .product("d", "T1", &[], &[])
+            .block("X", &[], &[])
+            .block("Y", &[], &[])
+            .block("Z", &[], &[])
+            .build();
+        let desired = Cat::default()
+            .product("a", "T1", &["x"], &[one("r", "X")])
+            .product("b", "T2", &["y"], &[one("r", "Y")])
+            .product("c", "T1", &["x"], &[one("r", "X")])
+            .product("d", "T1", &["x"], &[one("r", "X")])
+            .block("X", &["shared"], &[])
+            .block("Y", &["other"], &[])
+            .block("Z", &["shared"], &[])
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        assert_eq!(
+            changes.create_fixed_inputs,
+            [
+                pair("a", "x"),
+                pair("b", "y"),
+                pair("c", "x"),
+                pair("d", "x")
+            ]
+        );
+        assert_eq!(
+            changes.link_product_blocks,
+            [
+                pair("a", "X"),
+                pair("b", "Y"),
+                pair("c", "X"),
+                pair("d", "X")
+            ]
+        );
+        assert_eq!(
+            changes.link_resource_types,
+            [pair("X", "shared"), pair("Y", "other"), pair("Z", "shared")]
+        );
+        assert_eq!(changes.create_resource_types, ["other", "shared"]);
+    }
+
+    #[test]
+    fn declared_renames_apply_only_from_an_old_name_in_the_database() {
+        let actual = ports().relations("LagBlock", "members", 4).build();
+        let desired = Cat(ports().0.clone())
+            .product(
+                "port 10G",
+                "Port",
+                &["bandwidth"],
+                &[one("port", "PortBlock")],
+            )
+            .product(
+                "port 1G",
+                "Port",
+                &["bandwidth"],
+                &[one("port", "PortBlock")],
+            )
+            .fi_renamed_from("port 10G", "bandwidth", "speed")
+            .fi_renamed_from("port 1G", "bandwidth", "never_there")
+            .block(
+                "LagBlock",
+                &["alias"],
+                &[("ports", "PortBlock", Cardinality::List, Some(2), Some(8))],
+            )
+            .field_renamed_from("LagBlock", "ports", "members")
+            .build();
+        let renames = Renames::declared(&desired, &actual);
+        assert_eq!(
+            renames.fixed_inputs,
+            BTreeMap::from([(
+                s("port 10G"),
+                BTreeMap::from([(s("speed"), s("bandwidth"))])
+            )])
+        );
+        assert_eq!(
+            renames.relation_attributes,
+            BTreeMap::from([(s("LagBlock"), BTreeMap::from([(s("members"), s("ports"))]))])
+        );
+        let changes = diff(&desired, &actual, &renames);
+        assert_eq!(
+            changes.rename_fixed_inputs,
+            [triple("port 10G", "speed", "bandwidth")]
+        );
+        assert_eq!(changes.create_fixed_inputs, [pair("port 1G", "bandwidth")]);
+        assert_eq!(changes.delete_fixed_inputs, [pair("port 1G", "speed")]);
+        assert_eq!(
+            changes.rename_relation_attributes,
+            [triple("LagBlock", "members", "ports")]
+        );
+        // the undecided pair of "port 1G" is a rename candidate
+        let candidates = rename_candidates(&desired, &actual, &renames);
+        assert_eq!(
+            candidates,
+            [RenameCandidate {
+                kind: RenameKind::FixedInput,
+                owner: s("port 1G"),
+                old: s("speed"),
+                new: vec![s("bandwidth")],
+            }]
+        );
+        let mut rejected = renames.clone();
+        rejected.rejected.insert((s("port 1G"), s("speed")));
+        assert!(rename_candidates(&desired, &actual, &rejected).is_empty());
+
+        // once applied, nothing is renamed again
+        let after = Cat(desired.clone())
+            .relations("LagBlock", "ports", 4)
+            .build();
+        assert_eq!(Renames::declared(&desired, &after), Renames::default());
+    }
+
+    #[test]
+    fn a_resource_type_renamed_on_every_block_that_has_it_is_renamed_globally() {
+        let actual = ports().build();
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["alias", "max_frame"], &[])
+            .rt_renamed_from("PortBlock", "max_frame", "mtu")
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        assert_eq!(changes.rename_resource_types, [pair("mtu", "max_frame")]);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+    }
+
+    #[test]
+    fn a_resource_type_renamed_on_one_of_its_blocks_moves_that_blocks_values() {
+        let actual = ports().build();
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["port_name", "mtu"], &[])
+            .rt_renamed_from("PortBlock", "port_name", "alias")
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        assert_eq!(
+            changes.move_resource_types,
+            [triple("PortBlock", "alias", "port_name")]
+        );
+        assert_eq!(changes.create_resource_types, ["port_name"]);
+        assert!(changes.rename_resource_types.is_empty());
+        assert!(changes.unlink_resource_types.is_empty() && changes.link_resource_types.is_empty());
+        assert_eq!(changes.len(), 2, "{changes:?}");
+    }
+
+    #[test]
+    fn a_rename_onto_an_existing_resource_type_moves_values() {
+        let actual = ports().block("VlanBlock", &["vid"], &[]).build();
+        // PortBlock's mtu becomes vid, which VlanBlock has: not a global rename
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["alias", "vid"], &[])
+            .build();
+        let candidates = rename_candidates(&desired, &actual, &Renames::default());
+        assert_eq!(
+            candidates,
+            [RenameCandidate {
+                kind: RenameKind::ResourceType,
+                owner: s("PortBlock"),
+                old: s("mtu"),
+                new: vec![s("vid")],
+            }]
+        );
+        let mut renames = Renames::default();
+        renames
+            .resource_types
+            .insert(s("PortBlock"), BTreeMap::from([(s("mtu"), s("vid"))]));
+        let changes = diff(&desired, &actual, &renames);
+        assert_eq!(
+            changes.move_resource_types,
+            [triple("PortBlock", "mtu", "vid")]
+        );
+        assert!(changes.rename_resource_types.is_empty());
+        assert!(changes.create_resource_types.is_empty());
+        assert_eq!(changes.delete_resource_types, ["mtu"], "no block uses mtu");
+        assert_eq!(changes.len(), 2, "{changes:?}");
+    }
+
+    #[test]
+    fn a_resource_type_is_deleted_only_when_no_block_uses_it() {
+        let actual = ports().build();
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["mtu"], &[])
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        assert_eq!(changes.unlink_resource_types, [pair("PortBlock", "alias")]);
+        assert!(
+            changes.delete_resource_types.is_empty(),
+            "LagBlock keeps alias"
+        );
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["alias"], &[])
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        assert_eq!(changes.unlink_resource_types, [pair("PortBlock", "mtu")]);
+        assert_eq!(changes.delete_resource_types, ["mtu"]);
+    }
+
+    #[test]
+    fn new_and_removed_relations_and_bounds() {
+        let actual = ports().block("VlanBlock", &["vid"], &[]).build();
+        let desired = Cat(actual.clone())
+            .block(
+                "PortBlock",
+                &["alias", "mtu"],
+                &[("vlans", "VlanBlock", Cardinality::List, Some(1), None)],
+            )
+            .block(
+                "LagBlock",
+                &["alias"],
+                &[("members", "PortBlock", Cardinality::List, Some(1), Some(4))],
+            )
+            .product("vlan", "Vlan", &[], &[one("vlan", "VlanBlock")])
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        assert_eq!(
+            changes.link_block_relations,
+            [(
+                s("PortBlock"),
+                s("VlanBlock"),
+                Relation {
+                    min: Some(1),
+                    max: None
+                }
+            )]
+        );
+        assert_eq!(
+            changes.set_relation_bounds,
+            [(
+                s("LagBlock"),
+                s("PortBlock"),
+                Relation {
+                    min: Some(2),
+                    max: Some(8)
+                },
+                Relation {
+                    min: Some(1),
+                    max: Some(4)
+                }
+            )]
+        );
+        let back = diff_declared(&actual, &desired);
+        assert_eq!(
+            back.unlink_block_relations,
+            [pair("PortBlock", "VlanBlock")]
+        );
+        assert_eq!(back.delete_products, ["vlan"]);
+    }
+}

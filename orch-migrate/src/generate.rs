@@ -143,6 +143,12 @@ pub fn prepare(
     let fills = plan::backfills(&changes, desired, actual, &renames);
     let qs = questions::questions(&changes, &fills, desired, actual);
     open.extend(ask_all(&qs, prompter, &mut answers)?);
+    // optional questions are answered when a prompter has an answer, and never left open
+    ask_all(
+        &questions::optional_questions(&changes),
+        prompter,
+        &mut answers,
+    )?;
     if !open.is_empty() {
         return Ok(Err(open));
     }

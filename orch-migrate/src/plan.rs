@@ -156,6 +156,22 @@ pub fn backfills(
     out
 }
 
+/// How many values deleting resource type `r` deletes: those the per-block replacements of
+/// `changes` do not move to another resource type first.
+pub fn values_deleted_with(r: &str, changes: &Changes, actual: &Catalog) -> u64 {
+    let moved: u64 = changes
+        .move_resource_types
+        .iter()
+        .filter(|(_, from, _)| from == r)
+        .filter_map(|(b, _, _)| actual.blocks.get(b)?.resource_types.get(r))
+        .map(|x| x.values)
+        .sum();
+    actual
+        .resource_types
+        .get(r)
+        .map_or(0, |a| a.values.saturating_sub(moved))
+}
+
 /// Why a plan cannot be made from the answers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -254,12 +270,9 @@ pub fn plan(
         }
     }
     for r in &changes.delete_resource_types {
-        let a = &actual.resource_types[r];
-        if a.values > 0 {
-            let what = format!(
-                "deleting resource type {r:?} deletes its {} value(s)",
-                a.values
-            );
+        let values = values_deleted_with(r, changes, actual);
+        if values > 0 {
+            let what = format!("deleting resource type {r:?} deletes its {values} value(s)");
             cx.confirmed(confirmation("delete_resource_types", &[r]), what.clone())?;
             data_loss.push(format!("{what}; down restores the resource type, not them"));
         }
@@ -636,4 +649,462 @@ pub fn plan(
         down,
         data_loss,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use orch_core::Cardinality;
+
+    use super::*;
+    use crate::diff::tests::{Cat, one, ports};
+    use crate::diff::{diff, rename_candidates};
+    use crate::questions::{self, Kind};
+    use crate::render;
+
+    fn s(v: &str) -> String {
+        v.to_owned()
+    }
+
+    /// Answers every question of the changes: a text naming the key, `1` for values, and
+    /// `confirm` for confirmations.
+    fn answer_all(
+        changes: &Changes,
+        desired: &Catalog,
+        actual: &Catalog,
+        confirm: bool,
+    ) -> Answers {
+        let renames = Renames::declared(desired, actual);
+        let fills = backfills(changes, desired, actual, &renames);
+        let mut answers = Answers::default();
+        for q in questions::questions(changes, &fills, desired, actual) {
+            let last = q.key.0.last().unwrap().clone();
+            let answer = match q.kind {
+                Kind::Confirm => Answer::Bool(confirm),
+                Kind::Tag => Answer::Text(last.to_uppercase().chars().take(20).collect()),
+                Kind::Value(_) => Answer::Text(format!("{last} value")),
+                _ => Answer::Text(format!("{} answer", q.key)),
+            };
+            assert_eq!(q.check(&answer), Ok(()), "{}", q.key);
+            answers.insert(q.key, answer);
+        }
+        answers
+    }
+
+    fn plan_declared(
+        desired: &Catalog,
+        actual: &Catalog,
+        answers: &Answers,
+    ) -> Result<Plan, PlanError> {
+        let renames = Renames::declared(desired, actual);
+        let changes = diff(desired, actual, &renames);
+        plan(&changes, answers, desired, actual, &renames)
+    }
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_764_065_700, 0).unwrap()
+    }
+
+    /// Renders `plan`, checks that the module parses, and returns its source.
+    fn rendered(plan: &Plan, message: &str) -> String {
+        let r = render::migration(plan, message, at());
+        syn::parse_file(&r.source).expect("the module parses");
+        assert_eq!(
+            render::migration(plan, message, at()),
+            r,
+            "same plan, same bytes"
+        );
+        r.source
+    }
+
+    #[test]
+    fn deleting_a_product_with_subscriptions_needs_a_confirmation() {
+        let actual = ports()
+            .subscriptions("port 1G", 2)
+            .instances("PortBlock", 2)
+            .values("PortBlock", "alias", 2)
+            .values("PortBlock", "mtu", 2)
+            .build();
+        let mut desired = actual.clone();
+        desired.products.remove("port 1G");
+        let key = confirmation("delete_products", &["port 1G"]);
+        assert_eq!(
+            plan_declared(&desired, &actual, &Answers::default()),
+            Err(PlanError::Unanswered(key.clone()))
+        );
+        let mut answers = Answers::default();
+        answers.insert(key.clone(), Answer::Bool(false));
+        assert!(matches!(
+            plan_declared(&desired, &actual, &answers),
+            Err(PlanError::Refused { key: k, .. }) if k == key
+        ));
+        answers.insert(key, Answer::Bool(true));
+        let p = plan_declared(&desired, &actual, &answers).unwrap();
+        assert_eq!(p.up, [Op::DeleteProduct { name: s("port 1G") }]);
+        assert_eq!(p.data_loss.len(), 1);
+        assert!(
+            p.data_loss[0].contains("2 subscription(s)"),
+            "{:?}",
+            p.data_loss
+        );
+        // down restores the product as the database had it
+        assert_eq!(
+            p.down,
+            [
+                Op::CreateProduct {
+                    name: s("port 1G"),
+                    product_type: s("Port"),
+                    description: s("port 1G product"),
+                    tag: s("TAG"),
+                    status: s("active"),
+                },
+                Op::CreateFixedInput {
+                    product: s("port 1G"),
+                    name: s("speed"),
+                    value: s("speed of port 1G"),
+                },
+                Op::LinkProductBlock {
+                    product: s("port 1G"),
+                    block: s("PortBlock"),
+                },
+            ]
+        );
+        // without subscriptions nothing needs confirming
+        let empty = ports().build();
+        assert!(plan_declared(&desired, &empty, &Answers::default()).is_ok());
+    }
+
+    /// B2: a fixed input shared by non-consecutive products is created for each, with its own
+    /// value, and removed from each by `down`.
+    #[test]
+    fn a_fixed_input_of_non_consecutive_products_is_created_for_each() {
+        let actual = Cat::default()
+            .product("a", "T1", &[], &[])
+            .product("b", "T2", &[], &[])
+            .product("c", "T1", &[], &[])
+            .build();
+        let desired = Cat::default()
+            .product("a", "T1", &["x"], &[])
+            .product("b", "T2", &["y"], &[])
+            .product("c", "T1", &["x"], &[])
+            .build();
+        let changes = diff(&desired, &actual, &Renames::default());
+        let mut answers = Answers::default();
+        for (p, f) in [("a", "x"), ("b", "y"), ("c", "x")] {
+            answers.insert(
+                Key::new(["products", p, "fixed_inputs", f]),
+                Answer::Text(format!("{f} for {p}")),
+            );
+        }
+        let p = plan(&changes, &answers, &desired, &actual, &Renames::default()).unwrap();
+        let created = |p: &str, f: &str| Op::CreateFixedInput {
+            product: s(p),
+            name: s(f),
+            value: format!("{f} for {p}"),
+        };
+        assert_eq!(
+            p.up,
+            [created("a", "x"), created("b", "y"), created("c", "x")]
+        );
+        let deleted = |p: &str, f: &str| Op::DeleteFixedInput {
+            product: s(p),
+            name: s(f),
+        };
+        assert_eq!(
+            p.down,
+            [deleted("a", "x"), deleted("b", "y"), deleted("c", "x")]
+        );
+    }
+
+    /// The catalogue before and after adding a required root `ABlock` (which requires a new
+    /// `BBlock`) to `Port`, and a list of at least two new `VlanBlock`s to `PortBlock`.
+    fn growing() -> (Catalog, Catalog) {
+        let actual = ports()
+            .subscriptions("port 10G", 3)
+            .instances("PortBlock", 5)
+            .instances("LagBlock", 1)
+            .relations("LagBlock", "members", 2)
+            .values("PortBlock", "alias", 5)
+            .values("PortBlock", "mtu", 5)
+            .values("LagBlock", "alias", 1)
+            .build();
+        let desired = ports()
+            .product(
+                "port 10G",
+                "Port",
+                &["speed"],
+                &[one("port", "PortBlock"), one("a", "ABlock")],
+            )
+            .product(
+                "port 1G",
+                "Port",
+                &["speed"],
+                &[one("port", "PortBlock"), one("a", "ABlock")],
+            )
+            .block("ABlock", &["title"], &[one("b", "BBlock")])
+            .block("BBlock", &["n"], &[])
+            .block("VlanBlock", &["vid", "names"], &[])
+            .list_rt("VlanBlock", "names")
+            .block(
+                "PortBlock",
+                &["alias", "mtu"],
+                &[("vlans", "VlanBlock", Cardinality::List, Some(2), None)],
+            )
+            .build();
+        (desired, actual)
+    }
+
+    #[test]
+    fn backfills_cover_new_roots_nested_children_and_list_minimums() {
+        let (desired, actual) = growing();
+        let renames = Renames::default();
+        let changes = diff(&desired, &actual, &renames);
+        let fills = backfills(&changes, &desired, &actual, &renames);
+        assert_eq!(
+            fills.roots,
+            [(s("port 10G"), s("ABlock"))],
+            "port 1G has no subscriptions"
+        );
+        assert_eq!(
+            fills.children,
+            [
+                ChildBackfill {
+                    parent: s("ABlock"),
+                    child: s("BBlock"),
+                    attribute: s("b"),
+                    count: 1,
+                    reversible: true,
+                },
+                ChildBackfill {
+                    parent: s("PortBlock"),
+                    child: s("VlanBlock"),
+                    attribute: s("vlans"),
+                    count: 2,
+                    reversible: true,
+                },
+            ]
+        );
+        assert_eq!(
+            fills.values,
+            [
+                (s("ABlock"), s("title")),
+                (s("BBlock"), s("n")),
+                (s("VlanBlock"), s("vid")),
+            ],
+            "single resource types of new instances; not the list"
+        );
+        let answers = answer_all(&changes, &desired, &actual, true);
+        let p = plan(&changes, &answers, &desired, &actual, &renames).unwrap();
+        let tail = &p.up[p.up.len() - 6..];
+        assert_eq!(
+            tail,
+            [
+                Op::BackfillRootInstances {
+                    product: s("port 10G"),
+                    block: s("ABlock"),
+                },
+                Op::BackfillChildInstances {
+                    parent: s("ABlock"),
+                    child: s("BBlock"),
+                    attribute: s("b"),
+                    count: 1,
+                },
+                Op::BackfillChildInstances {
+                    parent: s("PortBlock"),
+                    child: s("VlanBlock"),
+                    attribute: s("vlans"),
+                    count: 2,
+                },
+                Op::BackfillValue {
+                    block: s("ABlock"),
+                    resource_type: s("title"),
+                    value: s("title value"),
+                },
+                Op::BackfillValue {
+                    block: s("BBlock"),
+                    resource_type: s("n"),
+                    value: s("n value"),
+                },
+                Op::BackfillValue {
+                    block: s("VlanBlock"),
+                    resource_type: s("vid"),
+                    value: s("vid value"),
+                },
+            ]
+        );
+        // down removes them deepest first, before anything else
+        assert_eq!(
+            p.down[..3],
+            [
+                Op::DeleteChildInstances {
+                    parent: s("PortBlock"),
+                    child: s("VlanBlock"),
+                    attribute: s("vlans"),
+                },
+                Op::DeleteChildInstances {
+                    parent: s("ABlock"),
+                    child: s("BBlock"),
+                    attribute: s("b"),
+                },
+                Op::DeleteRootInstances {
+                    product: s("port 10G"),
+                    block: s("ABlock"),
+                },
+            ]
+        );
+        insta::assert_snapshot!("backfills", rendered(&p, "Add A and vlans"));
+    }
+
+    #[test]
+    fn no_subscriptions_no_backfills() {
+        let (desired, mut actual) = growing();
+        for p in actual.products.values_mut() {
+            p.subscriptions = 0;
+        }
+        for b in actual.blocks.values_mut() {
+            b.instances = 0;
+        }
+        let changes = diff(&desired, &actual, &Renames::default());
+        let fills = backfills(&changes, &desired, &actual, &Renames::default());
+        assert_eq!(fills, Backfills::default());
+    }
+
+    /// Values a per-block replacement moves away are not lost when the old resource type is
+    /// deleted afterwards, so that deletion needs no confirmation for them.
+    #[test]
+    fn moved_values_are_not_counted_as_deleted() {
+        let actual = ports()
+            .block("VlanBlock", &["vid"], &[])
+            .instances("PortBlock", 4)
+            .values("PortBlock", "mtu", 4)
+            .values("PortBlock", "alias", 4)
+            .build();
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["alias", "vid"], &[])
+            .build();
+        let mut renames = Renames::default();
+        renames
+            .resource_types
+            .insert(s("PortBlock"), BTreeMap::from([(s("mtu"), s("vid"))]));
+        let changes = diff(&desired, &actual, &renames);
+        assert_eq!(changes.delete_resource_types, ["mtu"]);
+        assert_eq!(values_deleted_with("mtu", &changes, &actual), 0);
+        let fills = backfills(&changes, &desired, &actual, &renames);
+        let qs = questions::questions(&changes, &fills, &desired, &actual);
+        assert!(qs.is_empty(), "{qs:?}");
+        let p = plan(&changes, &Answers::default(), &desired, &actual, &renames).unwrap();
+        assert!(p.data_loss.is_empty());
+        assert_eq!(
+            p.up,
+            [
+                Op::MoveResourceType {
+                    block: s("PortBlock"),
+                    from: s("mtu"),
+                    to: s("vid"),
+                },
+                Op::DeleteResourceType { name: s("mtu") },
+            ]
+        );
+        assert_eq!(
+            p.down,
+            [
+                Op::CreateResourceType {
+                    name: s("mtu"),
+                    description: None,
+                },
+                Op::MoveResourceType {
+                    block: s("PortBlock"),
+                    from: s("vid"),
+                    to: s("mtu"),
+                },
+            ]
+        );
+        // values of other blocks are still counted
+        let more = Cat(actual.clone())
+            .block("LagBlock", &["alias", "mtu"], &[])
+            .values("LagBlock", "mtu", 1)
+            .build();
+        let desired_more = Cat(desired.clone())
+            .block(
+                "LagBlock",
+                &["alias"],
+                &[("members", "PortBlock", Cardinality::List, Some(2), Some(8))],
+            )
+            .build();
+        let changes = diff(&desired_more, &more, &renames);
+        assert_eq!(values_deleted_with("mtu", &changes, &more), 1);
+    }
+
+    #[test]
+    fn a_new_catalogue() {
+        let desired = ports().build();
+        let actual = Catalog::default();
+        let changes = diff(&desired, &actual, &Renames::default());
+        let answers = answer_all(&changes, &desired, &actual, true);
+        let p = plan(&changes, &answers, &desired, &actual, &Renames::default()).unwrap();
+        assert!(p.data_loss.is_empty());
+        assert_eq!(p.up.len(), changes.len());
+        // down deletes what up created: products, blocks and resource types (links cascade)
+        assert_eq!(p.down.len(), 7, "{:#?}", p.down);
+        insta::assert_snapshot!("new_catalogue", rendered(&p, "Add ports and lags"));
+    }
+
+    /// Renames, moves, removals, bounds and a product type, on a database with data.
+    #[test]
+    fn renames_and_removals() {
+        let actual = ports()
+            .block("VlanBlock", &["vid"], &[])
+            .product("vlan", "Vlan", &["colour"], &[one("vlan", "VlanBlock")])
+            .subscriptions("vlan", 1)
+            .subscriptions("lag", 1)
+            .instances("VlanBlock", 1)
+            .instances("PortBlock", 2)
+            .instances("LagBlock", 1)
+            .values("VlanBlock", "vid", 1)
+            .values("PortBlock", "alias", 2)
+            .values("PortBlock", "mtu", 2)
+            .values("LagBlock", "alias", 1)
+            .relations("LagBlock", "members", 2)
+            .build();
+        let desired = Cat::default()
+            .product(
+                "port 10G",
+                "FastPort",
+                &["bandwidth"],
+                &[one("port", "PortBlock")],
+            )
+            .fi_renamed_from("port 10G", "bandwidth", "speed")
+            .product("port 1G", "Port", &[], &[one("port", "PortBlock")])
+            .product("lag", "Lag", &[], &[one("lag", "LagBlock")])
+            .block("PortBlock", &["port_name", "max_frame"], &[])
+            .rt_renamed_from("PortBlock", "port_name", "alias")
+            .rt_renamed_from("PortBlock", "max_frame", "mtu")
+            .block(
+                "LagBlock",
+                &["alias"],
+                &[("ports", "PortBlock", Cardinality::List, Some(1), Some(4))],
+            )
+            .field_renamed_from("LagBlock", "ports", "members")
+            .build();
+        let renames = Renames::declared(&desired, &actual);
+        assert!(rename_candidates(&desired, &actual, &renames).is_empty());
+        let changes = diff(&desired, &actual, &renames);
+        assert_eq!(changes.delete_products, ["vlan"]);
+        assert_eq!(changes.delete_blocks, ["VlanBlock"]);
+        assert_eq!(changes.delete_resource_types, ["vid"]);
+        assert_eq!(changes.rename_resource_types, [(s("mtu"), s("max_frame"))]);
+        assert_eq!(
+            changes.move_resource_types,
+            [(s("PortBlock"), s("alias"), s("port_name"))]
+        );
+        let refused = answer_all(&changes, &desired, &actual, false);
+        assert!(matches!(
+            plan(&changes, &refused, &desired, &actual, &renames),
+            Err(PlanError::Refused { .. })
+        ));
+        let answers = answer_all(&changes, &desired, &actual, true);
+        let p = plan(&changes, &answers, &desired, &actual, &renames).unwrap();
+        assert_eq!(p.data_loss.len(), 3, "{:#?}", p.data_loss);
+        insta::assert_snapshot!("renames_and_removals", rendered(&p, "Rename and remove"));
+    }
 }

@@ -9,12 +9,12 @@
 
 use std::collections::BTreeSet;
 
-use orch_core::{ValueKind, ValueType};
+use orch_core::{ProductLifecycle, ValueKind, ValueType};
 
 use crate::answers::{self, Answer, Answers, Key};
 use crate::catalog::Catalog;
 use crate::diff::{Changes, RenameCandidate, RenameKind, Renames};
-use crate::plan::{Backfills, confirmation};
+use crate::plan::{Backfills, confirmation, values_deleted_with};
 
 /// One question.
 #[derive(Debug, Clone)]
@@ -40,6 +40,9 @@ pub enum Kind {
     Rename(Vec<String>),
     /// `true` to accept a change that deletes data.
     Confirm,
+    /// The lifecycle of a new product. Optional: only an answers file gives one (a terminal is
+    /// not asked), and a new product is `active` without.
+    Status,
 }
 
 impl Question {
@@ -55,6 +58,10 @@ impl Question {
             }
             (Kind::Rename(_), Answer::Bool(false)) => Ok(()),
             (Kind::Confirm, Answer::Bool(_)) => Ok(()),
+            (Kind::Status, Answer::Text(t)) => t
+                .parse::<ProductLifecycle>()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             _ => Err("wrong kind of answer".into()),
         }
     }
@@ -124,6 +131,20 @@ pub fn apply_rename_answers(renames: &mut Renames, answers: &Answers) {
             }
         }
     }
+}
+
+/// The questions that need no answer: the status of each new product, `active` unless an
+/// answers file says otherwise.
+pub fn optional_questions(changes: &Changes) -> Vec<Question> {
+    changes
+        .create_products
+        .iter()
+        .map(|p| Question {
+            key: Key::new(["products", p, "status"]),
+            text: format!("Status of new product {p:?} (active by default)"),
+            kind: Kind::Status,
+        })
+        .collect()
 }
 
 /// Every question the changes raise, in the order orchestrator-core asks them.
@@ -229,13 +250,12 @@ pub fn questions(
         }
     }
     for r in &changes.delete_resource_types {
-        let a = &actual.resource_types[r];
-        if a.values > 0 {
+        let values = values_deleted_with(r, changes, actual);
+        if values > 0 {
             confirm(
                 confirmation("delete_resource_types", &[r]),
                 format!(
-                    "Delete resource type {r:?} and its {} value(s)? Down cannot restore them.",
-                    a.values
+                    "Delete resource type {r:?} and its {values} value(s)? Down cannot restore them."
                 ),
             );
         }
@@ -322,6 +342,8 @@ impl Prompter for TtyPrompter {
         use dialoguer::{Confirm, Input, Select};
         let theme = dialoguer::theme::SimpleTheme;
         let answer = match &q.kind {
+            // optional, and orchestrator-core never asks it: `active` unless a file says
+            Kind::Status => return Ok(None),
             Kind::Confirm => Answer::Bool(
                 Confirm::with_theme(&theme)
                     .with_prompt(&q.text)
