@@ -11,6 +11,7 @@ use std::fmt;
 
 use crate::descriptor::BlockDescriptor;
 use crate::lifecycle::{Lifecycle, Missing, SubscriptionLifecycle};
+use crate::subscription::rows::{Item, ReadCx, Writer};
 use crate::value::{FieldValue, ValueType};
 
 /// How many values or blocks a field holds.
@@ -206,6 +207,16 @@ pub trait Field: Sized + 'static {
         v: Self::At<L>,
         cx: &mut ConvertCx,
     ) -> Option<Self::At<M>>;
+    /// Writes the field's values or blocks as rows.
+    fn write_at<L: Lifecycle>(v: &Self::At<L>, w: &mut Writer);
+    /// Reads the field from its stored items (values or child instances), recording problems
+    /// in `cx`; `None` when something is wrong.
+    fn read_at<L: Lifecycle>(items: &[Item<'_>], cx: &mut ReadCx) -> Option<Self::At<L>>;
+    /// The field's value in a new subscription: `None` (recorded in `cx`) when the field needs a
+    /// value that only a person can give. Lists of blocks get `min_items` new blocks.
+    fn initial_at<L: Lifecycle>(min_items: u32, cx: &mut ConvertCx) -> Option<Self::At<L>>;
+    /// Makes this subscription (`owner`) the owner of every new block in the field, after a save.
+    fn claim_at<L: Lifecycle>(v: &mut Self::At<L>, owner: uuid::Uuid);
 }
 
 /// A field type that holds exactly one value or block: what `Option` and `Vec` may wrap.
@@ -213,7 +224,30 @@ pub trait Field: Sized + 'static {
     message = "`{Self}` cannot be wrapped in `Option` or `Vec` here",
     note = "`Option` and `Vec` wrap a single value type or product block; they cannot be nested"
 )]
-pub trait Single: Field {}
+pub trait Single: Field {
+    /// Reads one stored item.
+    fn read_one<L: Lifecycle>(item: Item<'_>, cx: &mut ReadCx) -> Option<Self::At<L>>;
+    /// A new value for a new subscription, if one can be made without a person.
+    fn initial_one<L: Lifecycle>(cx: &mut ConvertCx) -> Option<Self::At<L>>;
+}
+
+/// Reads a field that holds exactly one item.
+pub fn read_exactly_one<T: Single, L: Lifecycle>(
+    items: &[Item<'_>],
+    cx: &mut ReadCx,
+) -> Option<T::At<L>> {
+    match items {
+        [item] => T::read_one::<L>(*item, cx),
+        [] => {
+            cx.error("Required subscription value is missing in database");
+            None
+        }
+        _ => {
+            cx.error(format!("expected one item, found {}", items.len()));
+            None
+        }
+    }
+}
 
 impl<T: FieldValue> Field for T {
     type At<L: Lifecycle> = T;
@@ -234,9 +268,43 @@ impl<T: FieldValue> Field for T {
     fn convert_at<L: Lifecycle, M: Lifecycle>(v: T, _: &mut ConvertCx) -> Option<T> {
         Some(v)
     }
+    fn write_at<L: Lifecycle>(v: &T, w: &mut Writer) {
+        w.value(v.to_stored());
+    }
+    fn read_at<L: Lifecycle>(items: &[Item<'_>], cx: &mut ReadCx) -> Option<T> {
+        read_exactly_one::<T, L>(items, cx)
+    }
+    fn initial_at<L: Lifecycle>(_: u32, cx: &mut ConvertCx) -> Option<T> {
+        T::initial_one::<L>(cx)
+    }
+    fn claim_at<L: Lifecycle>(_: &mut T, _: uuid::Uuid) {}
 }
 
-impl<T: FieldValue> Single for T {}
+impl<T: FieldValue> Single for T {
+    fn read_one<L: Lifecycle>(item: Item<'_>, cx: &mut ReadCx) -> Option<T> {
+        match item {
+            Item::Value(s) => match T::from_stored(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    cx.error(e);
+                    None
+                }
+            },
+            Item::Block(node) => {
+                cx.error(format!(
+                    "expected a value, found an instance of block {}",
+                    node.instance.block
+                ));
+                None
+            }
+        }
+    }
+    fn initial_one<L: Lifecycle>(cx: &mut ConvertCx) -> Option<T> {
+        // a value required in every lifecycle has no default: a person must give it
+        cx.missing();
+        None
+    }
+}
 
 impl<T: Single> Field for Option<T> {
     type At<L: Lifecycle> = Option<T::At<L>>;
@@ -271,6 +339,29 @@ impl<T: Single> Field for Option<T> {
             None => Some(None),
         }
     }
+    fn write_at<L: Lifecycle>(v: &Self::At<L>, w: &mut Writer) {
+        if let Some(v) = v {
+            T::write_at::<L>(v, w);
+        }
+    }
+    fn read_at<L: Lifecycle>(items: &[Item<'_>], cx: &mut ReadCx) -> Option<Self::At<L>> {
+        match items {
+            [] => Some(None),
+            [item] => T::read_one::<L>(*item, cx).map(Some),
+            _ => {
+                cx.error(format!("expected at most one item, found {}", items.len()));
+                None
+            }
+        }
+    }
+    fn initial_at<L: Lifecycle>(_: u32, _: &mut ConvertCx) -> Option<Self::At<L>> {
+        Some(None)
+    }
+    fn claim_at<L: Lifecycle>(v: &mut Self::At<L>, owner: uuid::Uuid) {
+        if let Some(v) = v {
+            T::claim_at::<L>(v, owner);
+        }
+    }
 }
 
 impl<T: Single> Field for Vec<T> {
@@ -302,6 +393,30 @@ impl<T: Single> Field for Vec<T> {
             .collect();
         items.into_iter().collect()
     }
+    fn write_at<L: Lifecycle>(v: &Self::At<L>, w: &mut Writer) {
+        for item in v {
+            T::write_at::<L>(item, w);
+        }
+    }
+    fn read_at<L: Lifecycle>(items: &[Item<'_>], cx: &mut ReadCx) -> Option<Self::At<L>> {
+        let read: Vec<_> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| cx.at(i, |cx| T::read_one::<L>(*item, cx)))
+            .collect();
+        read.into_iter().collect()
+    }
+    fn initial_at<L: Lifecycle>(min_items: u32, cx: &mut ConvertCx) -> Option<Self::At<L>> {
+        let items: Vec<_> = (0..min_items)
+            .map(|i| cx.at(i, |cx| T::initial_one::<L>(cx)))
+            .collect();
+        items.into_iter().collect()
+    }
+    fn claim_at<L: Lifecycle>(v: &mut Self::At<L>, owner: uuid::Uuid) {
+        for item in v {
+            T::claim_at::<L>(item, owner);
+        }
+    }
 }
 
 /// Formats a field value in lifecycle `L` through [`Field::debug_at`].
@@ -328,7 +443,7 @@ pub mod required {
     use super::*;
 
     macro_rules! stage {
-        ($stage:ident, $ty:ident, $into:ident, $as_ref:ident, $from:ident) => {
+        ($stage:ident, $ty:ident, $into:ident, $as_ref:ident, $as_mut:ident, $from:ident) => {
             /// Helpers for one stage.
             pub mod $stage {
                 use super::*;
@@ -367,6 +482,54 @@ pub mod required {
                 ) -> serde_json::Value {
                     L::$as_ref(v).map_or(serde_json::Value::Null, F::to_json_at::<L>)
                 }
+                /// Writes the field's rows.
+                pub fn write_at<F: Field, L: Lifecycle>(v: &L::$ty<F::At<L>>, w: &mut Writer) {
+                    if let Some(v) = L::$as_ref(v) {
+                        F::write_at::<L>(v, w);
+                    }
+                }
+                /// Reads the field: absent is fine until the lifecycle requires it.
+                pub fn read_at<F: Single, L: Lifecycle>(
+                    items: &[Item<'_>],
+                    cx: &mut ReadCx,
+                ) -> Option<L::$ty<F::At<L>>> {
+                    let value = match items {
+                        [] => None,
+                        [item] => Some(F::read_one::<L>(*item, cx)?),
+                        _ => {
+                            cx.error(format!("expected at most one item, found {}", items.len()));
+                            return None;
+                        }
+                    };
+                    match L::$from(value) {
+                        Ok(v) => Some(v),
+                        Err(Missing) => {
+                            cx.error(format!(
+                                "Required subscription value is missing in database (required in lifecycle {})",
+                                L::STATUS
+                            ));
+                            None
+                        }
+                    }
+                }
+                /// The field in a new subscription: absent while the lifecycle allows it.
+                pub fn initial_at<F: Single, L: Lifecycle>(
+                    cx: &mut ConvertCx,
+                ) -> Option<L::$ty<F::At<L>>> {
+                    match L::$from(None) {
+                        Ok(v) => Some(v),
+                        Err(Missing) => match L::$from(Some(F::initial_one::<L>(cx)?)) {
+                            Ok(v) => Some(v),
+                            Err(Missing) => unreachable!("a present value satisfies every lifecycle"),
+                        },
+                    }
+                }
+                /// Claims the field's new blocks for `owner`.
+                pub fn claim_at<F: Field, L: Lifecycle>(v: &mut L::$ty<F::At<L>>, owner: uuid::Uuid) {
+                    if let Some(v) = L::$as_mut(v) {
+                        F::claim_at::<L>(v, owner);
+                    }
+                }
                 /// Moves the field from `L` to `M`.
                 pub fn convert_at<F: Field, L: Lifecycle, M: Lifecycle>(
                     v: L::$ty<F::At<L>>,
@@ -392,6 +555,7 @@ pub mod required {
         FromProvisioning,
         provisioning_into_option,
         provisioning_as_ref,
+        provisioning_as_mut,
         provisioning_from_option
     );
     stage!(
@@ -399,6 +563,7 @@ pub mod required {
         FromActive,
         active_into_option,
         active_as_ref,
+        active_as_mut,
         active_from_option
     );
 }

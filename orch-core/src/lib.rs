@@ -40,6 +40,8 @@
 #[allow(unused_extern_crates)] // lets the macros name `::orch_core` inside this crate too
 extern crate self as orch_core;
 
+#[cfg(feature = "api")]
+pub mod api;
 pub mod descriptor;
 pub mod entity;
 pub mod field;
@@ -47,6 +49,7 @@ pub mod lifecycle;
 pub mod migration;
 pub mod model;
 pub mod registry;
+pub mod subscription;
 pub mod value;
 
 pub use descriptor::{BlockDescriptor, FieldDescriptor, ProductTypeDescriptor};
@@ -66,13 +69,19 @@ pub use value::{FieldValue, ValueError, ValueKind, ValueType};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::descriptor::check;
-    pub use crate::field::{ConvertCx, DebugAt, DebugWith, required};
+    pub use crate::field::{ConvertCx, DebugAt, DebugWith, read_exactly_one, required};
+    pub use crate::subscription::rows::{Item, Node, ReadCx, Writer, product_items, wrong_item};
+    pub use crate::subscription::store;
+    pub use crate::subscription::{Connection, ProductRef, SaveStats, SubscriptionError};
     pub use inventory;
     pub use serde;
     pub use serde_json;
+    pub use std::collections::BTreeMap;
     pub use std::fmt;
     pub use std::marker::PhantomData;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
     pub use std::string::String;
+    pub use std::vec::Vec;
+    pub use uuid::Uuid;
 }

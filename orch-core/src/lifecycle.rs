@@ -212,23 +212,30 @@ pub trait Lifecycle:
     fn provisioning_into_option<T>(v: Self::FromProvisioning<T>) -> Option<T>;
     /// Borrows the value of a `FromProvisioning` field.
     fn provisioning_as_ref<T>(v: &Self::FromProvisioning<T>) -> Option<&T>;
+    /// Borrows the value of a `FromProvisioning` field mutably.
+    fn provisioning_as_mut<T>(v: &mut Self::FromProvisioning<T>) -> Option<&mut T>;
     /// Builds a `FromProvisioning` field; `Err(Missing)` when this lifecycle requires a value.
     fn provisioning_from_option<T>(v: Option<T>) -> Result<Self::FromProvisioning<T>, Missing>;
     /// Takes the value out of a `FromActive` field.
     fn active_into_option<T>(v: Self::FromActive<T>) -> Option<T>;
     /// Borrows the value of a `FromActive` field.
     fn active_as_ref<T>(v: &Self::FromActive<T>) -> Option<&T>;
+    /// Borrows the value of a `FromActive` field mutably.
+    fn active_as_mut<T>(v: &mut Self::FromActive<T>) -> Option<&mut T>;
     /// Builds a `FromActive` field; `Err(Missing)` when this lifecycle requires a value.
     fn active_from_option<T>(v: Option<T>) -> Result<Self::FromActive<T>, Missing>;
 }
 
 macro_rules! stage_optional {
-    ($into:ident, $as_ref:ident, $from:ident) => {
+    ($into:ident, $as_ref:ident, $as_mut:ident, $from:ident) => {
         fn $into<T>(v: Option<T>) -> Option<T> {
             v
         }
         fn $as_ref<T>(v: &Option<T>) -> Option<&T> {
             v.as_ref()
+        }
+        fn $as_mut<T>(v: &mut Option<T>) -> Option<&mut T> {
+            v.as_mut()
         }
         fn $from<T>(v: Option<T>) -> Result<Option<T>, Missing> {
             Ok(v)
@@ -237,11 +244,14 @@ macro_rules! stage_optional {
 }
 
 macro_rules! stage_required {
-    ($into:ident, $as_ref:ident, $from:ident) => {
+    ($into:ident, $as_ref:ident, $as_mut:ident, $from:ident) => {
         fn $into<T>(v: T) -> Option<T> {
             Some(v)
         }
         fn $as_ref<T>(v: &T) -> Option<&T> {
+            Some(v)
+        }
+        fn $as_mut<T>(v: &mut T) -> Option<&mut T> {
             Some(v)
         }
         fn $from<T>(v: Option<T>) -> Result<T, Missing> {
@@ -260,8 +270,8 @@ macro_rules! lifecycle_marker {
             const STATUS: SubscriptionLifecycle = SubscriptionLifecycle::$status;
             lifecycle_marker!(@ty FromProvisioning $p);
             lifecycle_marker!(@ty FromActive $a);
-            lifecycle_marker!(@fns $p provisioning_into_option provisioning_as_ref provisioning_from_option);
-            lifecycle_marker!(@fns $a active_into_option active_as_ref active_from_option);
+            lifecycle_marker!(@fns $p provisioning_into_option provisioning_as_ref provisioning_as_mut provisioning_from_option);
+            lifecycle_marker!(@fns $a active_into_option active_as_ref active_as_mut active_from_option);
         }
     };
     (@ty $assoc:ident optional) => { type $assoc<T> = Option<T>; };

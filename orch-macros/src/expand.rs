@@ -360,6 +360,67 @@ fn impls(m: &Model) -> TokenStream {
         quote!(let #id = cx.at(#name, |cx| #call);)
     });
 
+    let writes: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let id = &f.ident;
+            let name = &f.name;
+            let call = field_call(f, "write_at", quote!(L), quote!(&self.#id, w));
+            quote!(w.field(#name, |w| #call);)
+        })
+        .collect();
+    let claims: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let id = &f.ident;
+            field_call(f, "claim_at", quote!(L), quote!(&mut self.#id, owner))
+        })
+        .collect();
+    let min_items = |f: &ModelField| -> u32 { f.items.as_ref().and_then(|i| i.min).unwrap_or(0) };
+    let product_reads: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let id = &f.ident;
+            let name = &f.name;
+            let shape = shape(&f.ty);
+            let call = field_call(f, "read_at", quote!(L), quote!(&items, cx));
+            quote! {
+                let #id = cx.at(#name, |cx| {
+                    let items = #p::product_items(#shape, #name, fixed_inputs, roots);
+                    #call
+                });
+            }
+        })
+        .collect();
+    let product_initials: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let id = &f.ident;
+            let name = &f.name;
+            let shape = shape(&f.ty);
+            let min = min_items(f);
+            let read = field_call(f, "read_at", quote!(L), quote!(&items, rcx));
+            let initial = match f.required_from {
+                None => field_call(f, "initial_at", quote!(L), quote!(#min, cx)),
+                Some(_) => field_call(f, "initial_at", quote!(L), quote!(cx)),
+            };
+            quote! {
+                let #id = if #shape.target.is_block() {
+                    cx.at(#name, |cx| #initial)
+                } else {
+                    // a fixed input: its value comes from the product
+                    rcx.at(#name, |rcx| {
+                        let items = #p::product_items(#shape, #name, fixed_inputs, &[]);
+                        #read
+                    })
+                };
+            }
+        })
+        .collect();
     let (meta_json, kind_impls) = match m.kind {
         ModelKind::Block => (
             quote!(self.meta.json_fields(DESCRIPTOR.name, &mut map);),
@@ -404,9 +465,47 @@ fn impls(m: &Model) -> TokenStream {
                     ) -> #p::Option<#ident<M>> {
                         v.__orch_convert::<M>(cx)
                     }
+                    fn write_at<L: #orch::Lifecycle>(v: &#ident<L>, w: &mut #p::Writer) {
+                        v.__orch_write(w)
+                    }
+                    fn read_at<L: #orch::Lifecycle>(
+                        items: &[#p::Item<'_>],
+                        cx: &mut #p::ReadCx,
+                    ) -> #p::Option<#ident<L>> {
+                        #p::read_exactly_one::<Self, L>(items, cx)
+                    }
+                    fn initial_at<L: #orch::Lifecycle>(
+                        _: u32,
+                        cx: &mut #p::ConvertCx,
+                    ) -> #p::Option<#ident<L>> {
+                        #ident::<L>::__orch_initial(cx)
+                    }
+                    fn claim_at<L: #orch::Lifecycle>(v: &mut #ident<L>, owner: #p::Uuid) {
+                        v.__orch_claim(owner)
+                    }
                 }
 
-                impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> #where_clause {}
+                impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> #where_clause {
+                    fn read_one<L: #orch::Lifecycle>(
+                        item: #p::Item<'_>,
+                        cx: &mut #p::ReadCx,
+                    ) -> #p::Option<#ident<L>> {
+                        match item {
+                            #p::Item::Block(node) if node.instance.block == DESCRIPTOR.name => {
+                                #ident::<L>::__orch_read(node, cx)
+                            }
+                            other => {
+                                #p::wrong_item(other, DESCRIPTOR.name, cx);
+                                #p::None
+                            }
+                        }
+                    }
+                    fn initial_one<L: #orch::Lifecycle>(
+                        cx: &mut #p::ConvertCx,
+                    ) -> #p::Option<#ident<L>> {
+                        #ident::<L>::__orch_initial(cx)
+                    }
+                }
             },
         ),
         ModelKind::Product => (
@@ -420,9 +519,172 @@ fn impls(m: &Model) -> TokenStream {
                     fn meta(&self) -> &#orch::SubscriptionMeta<L> {
                         &self.meta
                     }
+                    fn meta_mut(&mut self) -> &mut #orch::SubscriptionMeta<L> {
+                        &mut self.meta
+                    }
+                    fn __write(&self, w: &mut #p::Writer) {
+                        #(#writes)*
+                    }
+                    fn __read(
+                        meta: #orch::SubscriptionMeta<L>,
+                        fixed_inputs: &#p::BTreeMap<#p::String, #p::String>,
+                        roots: &[#p::Node<'_>],
+                        cx: &mut #p::ReadCx,
+                    ) -> #p::Option<Self> {
+                        #(#product_reads)*
+                        #p::Some(#ident {
+                            #(#idents: #idents?,)*
+                            meta,
+                        })
+                    }
+                    fn __initial(
+                        meta: #orch::SubscriptionMeta<L>,
+                        fixed_inputs: &#p::BTreeMap<#p::String, #p::String>,
+                        cx: &mut #p::ConvertCx,
+                        rcx: &mut #p::ReadCx,
+                    ) -> #p::Option<Self> {
+                        #(#product_initials)*
+                        #p::Some(#ident {
+                            #(#idents: #idents?,)*
+                            meta,
+                        })
+                    }
+                    fn __claim(&mut self) {
+                        let owner = self.meta.subscription_id;
+                        #(#claims;)*
+                    }
+                }
+
+                impl #ident<#orch::Initial> #where_clause {
+                    /// A new subscription of `product` (a registered name, or a product id) for
+                    /// `customer_id`, in lifecycle initial, with the product's fixed inputs and
+                    /// default blocks. Nothing is written until it is saved.
+                    pub async fn from_product(
+                        db: &impl #p::Connection,
+                        product: impl ::core::convert::Into<#p::ProductRef>,
+                        customer_id: impl ::core::convert::Into<#p::String>,
+                    ) -> #p::Result<Self, #p::SubscriptionError> {
+                        #p::store::from_product(db, product.into(), customer_id.into()).await
+                    }
+                }
+
+                impl<L: #orch::Lifecycle> #ident<L> #where_clause {
+                    /// Saves the subscription with all its blocks, in one transaction; writes
+                    /// nothing when nothing changed.
+                    pub async fn save(
+                        &mut self,
+                        db: &impl #p::Connection,
+                    ) -> #p::Result<#p::SaveStats, #p::SubscriptionError> {
+                        #p::store::save(db, self).await
+                    }
+
+                    /// Saves many subscriptions in one transaction with batched statements.
+                    pub async fn save_all(
+                        db: &impl #p::Connection,
+                        subscriptions: &mut [Self],
+                    ) -> #p::Result<#p::SaveStats, #p::SubscriptionError> {
+                        #p::store::save_all(db, subscriptions).await
+                    }
+
+                    /// Loads a stored subscription, which must be in this type's lifecycle.
+                    pub async fn from_subscription(
+                        db: &impl #p::Connection,
+                        subscription_id: #p::Uuid,
+                    ) -> #p::Result<Self, #p::SubscriptionError> {
+                        #p::store::load_one(db, subscription_id).await
+                    }
+
+                    /// Loads many stored subscriptions at once, with a fixed number of queries.
+                    pub async fn from_subscriptions(
+                        db: &impl #p::Connection,
+                        subscription_ids: &[#p::Uuid],
+                    ) -> #p::Result<#p::Vec<Self>, #p::SubscriptionError> {
+                        #p::store::load(db, subscription_ids).await
+                    }
+
+                    /// Moves the subscription to lifecycle `M`: every field `M` requires must be
+                    /// present, no subscription that uses one of its blocks may be left in an
+                    /// unsafe lifecycle, and `start_date` (active) or `end_date` (terminated) is
+                    /// set when unset. Nothing is written until it is saved.
+                    pub async fn transition<M: #orch::Lifecycle>(
+                        self,
+                        db: &impl #p::Connection,
+                    ) -> #p::Result<#ident<M>, #p::SubscriptionError> {
+                        let target = <M as #orch::Lifecycle>::STATUS;
+                        #p::store::check_dependants(db, self.meta.subscription_id, target).await?;
+                        let mut next = self.into_lifecycle::<M>()?;
+                        #p::store::stamp_dates(&mut next.meta, target);
+                        #p::Ok(next)
+                    }
                 }
             },
         ),
+    };
+
+    let block_storage = match m.kind {
+        ModelKind::Product => quote!(),
+        ModelKind::Block => {
+            let block_reads = m.fields.iter().map(|f| {
+                let id = &f.ident;
+                let name = &f.name;
+                let call = field_call(f, "read_at", quote!(L), quote!(&node.items(#name), cx));
+                quote!(let #id = cx.at(#name, |cx| #call);)
+            });
+            let block_initials = m.fields.iter().map(|f| {
+                let id = &f.ident;
+                let name = &f.name;
+                let min = min_items(f);
+                let call = match f.required_from {
+                    None => field_call(f, "initial_at", quote!(L), quote!(#min, cx)),
+                    Some(_) => field_call(f, "initial_at", quote!(L), quote!(cx)),
+                };
+                quote!(let #id = cx.at(#name, |cx| #call);)
+            });
+            let writes = writes.clone();
+            let claims = claims.clone();
+            quote! {
+                #[doc(hidden)]
+                pub fn __orch_write(&self, w: &mut #p::Writer) {
+                    w.block(
+                        &DESCRIPTOR,
+                        self.meta.subscription_instance_id,
+                        self.meta.owner_subscription_id,
+                        self.meta.label.as_deref(),
+                        |w| {
+                            #(#writes)*
+                        },
+                    );
+                }
+
+                #[doc(hidden)]
+                pub fn __orch_read(node: #p::Node<'_>, cx: &mut #p::ReadCx) -> #p::Option<Self> {
+                    #(#block_reads)*
+                    #p::Some(#ident {
+                        #(#idents: #idents?,)*
+                        meta: #orch::BlockMeta::stored(node.id, node.instance.owner, node.instance.label.clone()),
+                    })
+                }
+
+                #[doc(hidden)]
+                pub fn __orch_initial(cx: &mut #p::ConvertCx) -> #p::Option<Self> {
+                    #(#block_initials)*
+                    #p::Some(#ident {
+                        #(#idents: #idents?,)*
+                        meta: #orch::BlockMeta::new(),
+                    })
+                }
+
+                #[doc(hidden)]
+                pub fn __orch_claim(&mut self, owner: #p::Uuid) {
+                    if self.meta.owner_subscription_id.is_some_and(|o| o != owner) {
+                        // a block of another subscription: not ours to claim
+                        return;
+                    }
+                    self.meta.claim(owner);
+                    #(#claims;)*
+                }
+            }
+        }
     };
 
     quote! {
@@ -489,6 +751,8 @@ fn impls(m: &Model) -> TokenStream {
                     meta: self.meta.into_lifecycle(),
                 })
             }
+
+            #block_storage
         }
     }
 }

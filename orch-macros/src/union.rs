@@ -99,6 +99,21 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let convert_arms = arms(
         &|vid, ty| quote!(#ident::#vid(v) => <#ty as #orch::Field>::convert_at::<L, M>(v, cx).map(#ident::#vid)),
     );
+    let write_arms =
+        arms(&|vid, ty| quote!(#ident::#vid(v) => <#ty as #orch::Field>::write_at::<L>(v, w)));
+    let claim_arms =
+        arms(&|vid, ty| quote!(#ident::#vid(v) => <#ty as #orch::Field>::claim_at::<L>(v, owner)));
+    let read_arms = arms(&|vid, ty| {
+        quote! {
+            if node.instance.block == <#ty as #orch::ProductBlock>::descriptor().name {
+                return <#ty as #orch::Single>::read_one::<L>(item, cx).map(#ident::#vid);
+            }
+        }
+    });
+    let member_names: Vec<TokenStream> = variants
+        .iter()
+        .map(|(_, ty)| quote!(<#ty as #orch::ProductBlock>::descriptor().name))
+        .collect();
     let doc_inactive = format!("[`{ident}`] in the initial lifecycle.");
     let doc_provisioning = format!("[`{ident}`] in the provisioning lifecycle.");
     let eq_fallback = if variants.len() > 1 {
@@ -150,9 +165,50 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                         #(#convert_arms,)*
                     }
                 }
+                fn write_at<L: #orch::Lifecycle>(v: &#ident<L>, w: &mut #p::Writer) {
+                    match v {
+                        #(#write_arms,)*
+                    }
+                }
+                fn read_at<L: #orch::Lifecycle>(
+                    items: &[#p::Item<'_>],
+                    cx: &mut #p::ReadCx,
+                ) -> #p::Option<#ident<L>> {
+                    #p::read_exactly_one::<Self, L>(items, cx)
+                }
+                fn initial_at<L: #orch::Lifecycle>(
+                    _: u32,
+                    cx: &mut #p::ConvertCx,
+                ) -> #p::Option<#ident<L>> {
+                    <Self as #orch::Single>::initial_one::<L>(cx)
+                }
+                fn claim_at<L: #orch::Lifecycle>(v: &mut #ident<L>, owner: #p::Uuid) {
+                    match v {
+                        #(#claim_arms,)*
+                    }
+                }
             }
 
-            impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> #where_clause {}
+            impl<L0: #orch::Lifecycle> #orch::Single for #ident<L0> #where_clause {
+                fn read_one<L: #orch::Lifecycle>(
+                    item: #p::Item<'_>,
+                    cx: &mut #p::ReadCx,
+                ) -> #p::Option<#ident<L>> {
+                    if let #p::Item::Block(node) = item {
+                        #(#read_arms)*
+                    }
+                    let expected = [#(#member_names),*].join(" or ");
+                    #p::wrong_item(item, &expected, cx);
+                    #p::None
+                }
+                fn initial_one<L: #orch::Lifecycle>(
+                    cx: &mut #p::ConvertCx,
+                ) -> #p::Option<#ident<L>> {
+                    // which member to create is a choice only a person can make
+                    cx.missing();
+                    #p::None
+                }
+            }
 
             impl<L: #orch::Lifecycle> ::core::clone::Clone for #ident<L> #where_clause {
                 fn clone(&self) -> Self {

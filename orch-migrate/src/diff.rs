@@ -489,10 +489,11 @@ pub fn diff(desired: &Catalog, actual: &Catalog, renames: &Renames) -> Changes {
                             .iter()
                             .find(|(blk, _, to)| blk == name && to == rt)
                             .map_or(stored_rt, |(_, from, _)| from);
-                        if let Some(values) = old.resource_types.get(stored_rt).map(|x| x.values) {
-                            if r.always_required && values < old.instances {
-                                c.fill_resource_types.push((name.clone(), rt.clone()));
-                            }
+                        if let Some(values) = old.resource_types.get(stored_rt).map(|x| x.values)
+                            && r.always_required
+                            && values < old.instances
+                        {
+                            c.fill_resource_types.push((name.clone(), rt.clone()));
                         }
                     }
                 }

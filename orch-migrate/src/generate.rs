@@ -29,7 +29,7 @@ pub enum Outcome {
         /// The module's name.
         module: String,
         /// The changes it makes.
-        changes: Changes,
+        changes: Box<Changes>,
         /// Its steps.
         plan: Plan,
     },
@@ -204,7 +204,7 @@ pub async fn generate(
     Ok(Outcome::Written {
         path,
         module: rendered.module,
-        changes,
+        changes: Box::new(changes),
         plan,
     })
 }
@@ -217,13 +217,12 @@ pub fn existing_modules(dir: &Path) -> anyhow::Result<Vec<String>> {
     }
     for entry in std::fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".rs") {
-            if stem.starts_with('m')
-                && stem.len() > 17
-                && stem[1..9].chars().all(|c| c.is_ascii_digit())
-            {
-                out.push(stem.to_owned());
-            }
+        if let Some(stem) = name.strip_suffix(".rs")
+            && stem.starts_with('m')
+            && stem.len() > 17
+            && stem[1..9].chars().all(|c| c.is_ascii_digit())
+        {
+            out.push(stem.to_owned());
         }
     }
     out.sort();

@@ -279,7 +279,8 @@ pub fn plan(
     }
     for (b, r) in &changes.unlink_resource_types {
         let values = actual.blocks[b].resource_types[r].values;
-        if values > 0 {
+        // deleting the resource type everywhere is confirmed (and counted) once, above
+        if values > 0 && !changes.delete_resource_types.contains(r) {
             let what = format!(
                 "removing resource type {r:?} from block {b:?} deletes its {values} value(s) there"
             );

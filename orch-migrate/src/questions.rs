@@ -262,7 +262,7 @@ pub fn questions(
     }
     for (b, r) in &changes.unlink_resource_types {
         let values = actual.blocks[b].resource_types[r].values;
-        if values > 0 {
+        if values > 0 && !changes.delete_resource_types.contains(r) {
             confirm(
                 confirmation("unlink_resource_types", &[b, r]),
                 format!(

@@ -51,7 +51,10 @@ fn op_tokens(op: &Op<String>) -> TokenStream {
         None => quote!(None),
     };
     let int = |v: &Option<i32>| match v {
-        Some(v) => quote!(Some(#v)),
+        Some(v) => {
+            let v = proc_macro2::Literal::i32_unsuffixed(*v);
+            quote!(Some(#v))
+        }
         None => quote!(None),
     };
     match op {
@@ -184,6 +187,7 @@ fn op_tokens(op: &Op<String>) -> TokenStream {
             count,
         } => {
             let (a, b, c) = (s(parent), s(child), s(attribute));
+            let count = proc_macro2::Literal::u32_unsuffixed(*count);
             quote!(Op::BackfillChildInstances { parent: #a, child: #b, attribute: #c, count: #count })
         }
         Op::DeleteRootInstances { product, block } => {

@@ -21,11 +21,14 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tests::pipeline::{apply, core_schema, metadata};
 use tests::{Backend, TestDb};
 
+/// A fixed input: its name and the name it had before, if renamed.
+type FixedInputSpec = (String, Option<String>);
+
 /// A catalogue in compact form: what the random strategies produce.
 #[derive(Debug, Clone)]
 struct Spec {
-    /// name -> (product type, fixed inputs (name, renamed_from), root block index)
-    products: BTreeMap<String, (String, Vec<(String, Option<String>)>, usize)>,
+    /// name -> (product type, fixed inputs, root block index)
+    products: BTreeMap<String, (String, Vec<FixedInputSpec>, usize)>,
     /// per block: resource types (name, cardinality, renamed_from) and children
     blocks: Vec<BlockSpec>,
 }
@@ -209,11 +212,12 @@ fn edited(spec: &Spec, edits: &[Edit]) -> Spec {
                         .map(|p| p.1.iter().map(|f| f.0.clone()).collect())
                         .unwrap_or_default();
                     let fis = &mut s.products.get_mut(&k).unwrap().1;
-                    if !fis.iter().any(|f| f.0 == "f9") && !in_db.iter().any(|f| f == "f9") {
-                        if let Some(f) = fis.iter_mut().find(|f| in_db.contains(&f.0)) {
-                            let old = f.0.clone();
-                            *f = ("f9".into(), Some(old));
-                        }
+                    if !fis.iter().any(|f| f.0 == "f9")
+                        && !in_db.iter().any(|f| f == "f9")
+                        && let Some(f) = fis.iter_mut().find(|f| in_db.contains(&f.0))
+                    {
+                        let old = f.0.clone();
+                        *f = ("f9".into(), Some(old));
                     }
                 }
             }

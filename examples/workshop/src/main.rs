@@ -1,0 +1,312 @@
+//! The workshop's command line: `workshop serve` shows what the migrations did, as
+//! orchestrator-core's products JSON API and as readable metadata pages.
+//!
+//! ```text
+//! cargo run -p orch-migrate -- up        # create orchestrator.db with the workshop's products
+//! cargo run -p workshop -- serve         # http://127.0.0.1:8080/metadata/products
+//! ```
+//!
+//! The database is `--database-url`, else `DATABASE_URL` (also read from `.env`), else the
+//! SQLite file `orchestrator.db` in the current directory, the same as `orch-migrate`'s.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use clap::{Parser, Subcommand};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, QuerySelect};
+use workshop as _; // the products, for the registry
+
+/// The database when none is given: `orch-migrate`'s default file.
+const DEFAULT_DATABASE_URL: &str = "sqlite://orchestrator.db";
+
+/// How long to wait for the database, at startup and for each request's connection.
+const DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The workshop's products, served.
+#[derive(Debug, Parser)]
+#[command(name = "workshop", version, about)]
+struct Cli {
+    /// Database URL: sqlite://FILE, postgres://user@host/db or mysql://user@host/db. Also read
+    /// from DATABASE_URL and from a .env file.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true
+    )]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What to do; each subcommand is one variant.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the products JSON API (orchestrator-core's paths and shapes, OpenAPI document at
+    /// /api/openapi.json) and the metadata pages (/metadata/products).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+}
+
+fn main() -> ExitCode {
+    // a missing .env is fine; DATABASE_URL may also come from the environment
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { bind } => serve(&cli.database_url, bind).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+/// Serves until Ctrl-C (or SIGTERM). Fails when the database cannot be opened or lacks
+/// orchestrator-core's tables, or the address is taken; once running, a database that goes
+/// away is a 503 per request, and the server keeps running.
+async fn serve(database_url: &str, bind: SocketAddr) -> Result<(), String> {
+    let url = normalize(database_url)?;
+    let shown = mask_password(&url);
+    let db = connect(&url).await?;
+    if let Err(e) = orch_core::entity::products::Entity::find()
+        .limit(1)
+        .all(&db)
+        .await
+    {
+        return Err(format!(
+            "{shown} has no readable products table ({}); create it with \
+             `cargo run -p orch-migrate -- up`",
+            one_line(&e.to_string())
+        ));
+    }
+    let app = orch_core::api::router(db)
+        .route(
+            "/",
+            get(|| async { Redirect::temporary("/metadata/products") }),
+        )
+        .fallback(|| async { orch_core::api::ApiError::not_found("Not Found").into_response() });
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!("Serving {shown}");
+    eprintln!("  metadata pages  http://{addr}/metadata/products");
+    eprintln!("  products API    http://{addr}/api/products/");
+    eprintln!("  OpenAPI         http://{addr}/api/openapi.json");
+    eprintln!("Press Ctrl-C to stop.");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Opens the database with short timeouts, so that an unreachable server is an error after
+/// seconds, not a hang, and says why it cannot be opened.
+async fn connect(url: &str) -> Result<DatabaseConnection, String> {
+    if let Some(path) = sqlite_file(url)
+        && !path.exists()
+    {
+        return Err(format!(
+            "no database file {}; create it with `cargo run -p orch-migrate -- up`",
+            path.display()
+        ));
+    }
+    probe(url).await?;
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(DATABASE_TIMEOUT)
+        .acquire_timeout(DATABASE_TIMEOUT);
+    Database::connect(options).await.map_err(|e| {
+        format!(
+            "cannot open {}: {}",
+            mask_password(url),
+            one_line(&e.to_string())
+        )
+    })
+}
+
+/// The file of an SQLite URL (`sqlite://path?...`, `sqlite:path`), unless it is in memory.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// Opens one connection to a server and closes it, to report why it cannot be reached: a
+/// pool only reports that it timed out.
+async fn probe(url: &str) -> Result<(), String> {
+    use sea_orm::sqlx::Connection as _;
+    use sea_orm::sqlx::mysql::MySqlConnection;
+    use sea_orm::sqlx::postgres::PgConnection;
+
+    let attempt = async {
+        if url.starts_with("mysql:") {
+            MySqlConnection::connect(url).await?.close().await
+        } else if url.starts_with("postgres") {
+            PgConnection::connect(url).await?.close().await
+        } else {
+            Ok(())
+        }
+    };
+    let reason = match tokio::time::timeout(DATABASE_TIMEOUT, attempt).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => one_line(&e.to_string()),
+        Err(_) => format!("no answer within {} seconds", DATABASE_TIMEOUT.as_secs()),
+    };
+    Err(format!(
+        "cannot connect to {}: {reason}",
+        mask_password(url)
+    ))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Checks the scheme and opens SQLite files read-only unless the URL says otherwise: the server
+/// never writes, and a missing file is an error rather than a new empty database.
+fn normalize(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    match scheme {
+        "sqlite" if url.contains("mode=") || url.contains(":memory:") => Ok(url.to_owned()),
+        "sqlite" if url.contains('?') => Ok(format!("{url}&mode=ro")),
+        "sqlite" => Ok(format!("{url}?mode=ro")),
+        "postgres" | "postgresql" | "mysql" => Ok(url.to_owned()),
+        "mariadb" => Ok(url.replacen("mariadb://", "mysql://", 1)),
+        _ => Err(format!(
+            "unsupported database URL `{}`: expected sqlite://, postgres:// or mysql://",
+            mask_password(url)
+        )),
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn sqlite_files_are_opened_read_only_unless_the_url_says_otherwise() {
+        assert_eq!(
+            normalize(DEFAULT_DATABASE_URL).unwrap(),
+            "sqlite://orchestrator.db?mode=ro"
+        );
+        assert_eq!(
+            normalize("sqlite://x.db?cache=shared").unwrap(),
+            "sqlite://x.db?cache=shared&mode=ro"
+        );
+        assert_eq!(
+            normalize("sqlite://x.db?mode=rwc").unwrap(),
+            "sqlite://x.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize("mariadb://root@h/db").unwrap(),
+            "mysql://root@h/db"
+        );
+        assert_eq!(normalize("postgres://u@h/db").unwrap(), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn sqlite_files() {
+        assert_eq!(
+            sqlite_file("sqlite://orchestrator.db?mode=ro"),
+            Some("orchestrator.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db"), Some("/tmp/x.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
+    }
+
+    #[test]
+    fn bad_schemes_are_refused_without_showing_the_password() {
+        assert_eq!(
+            normalize("oracle://scott:tiger@h/db").unwrap_err(),
+            "unsupported database URL `oracle://scott:***@h/db`: expected sqlite://, postgres:// or mysql://"
+        );
+    }
+
+    #[test]
+    fn the_command_line() {
+        let cli = Cli::try_parse_from(["workshop", "serve"]).unwrap();
+        assert!(
+            matches!(cli.command, Command::Serve { bind } if bind.to_string() == "127.0.0.1:8080")
+        );
+        let cli = Cli::try_parse_from([
+            "workshop",
+            "serve",
+            "--bind",
+            "0.0.0.0:9000",
+            "--database-url",
+            "sqlite://x.db",
+        ])
+        .unwrap();
+        assert_eq!(cli.database_url, "sqlite://x.db");
+        assert!(Cli::try_parse_from(["workshop", "serve", "--bind", "nope"]).is_err());
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,177 @@
+//! See what the migrations did: orchestrator-core's products JSON API and readable metadata
+//! pages, as one axum router (cargo feature `api`).
+//!
+//! [`router`] answers at orchestrator-core's paths with its JSON field names, so its clients
+//! (the orchestrator UI, scripts, generated clients) work unchanged against orch's tables:
+//!
+//! | path | answer |
+//! |---|---|
+//! | `GET /api/products/?tag=&product_type=` | products with root blocks, fixed inputs, workflows |
+//! | `GET /api/products/{product_id}` | one product |
+//! | `GET /api/product_blocks/` | all blocks with resource types (orch only) |
+//! | `GET /api/product_blocks/{product_block_id}` | one block |
+//! | `GET /api/resource_types/` | all resource types (orch only) |
+//! | `GET /api/resource_types/{resource_type_id}` | one resource type |
+//! | `GET /api/openapi.json` | the OpenAPI document of the above ([`openapi`]) |
+//! | `GET /metadata/products`, `/metadata/product_blocks`, `/metadata/resource_types` | HTML pages with a filter box |
+//!
+//! Datetimes are Unix epoch floats and UUIDs strings, as orchestrator-core writes them. Errors
+//! are `{"detail": ..., "status": ..., "title": ...}`: 404 for an unknown id, 422 for an id that
+//! is not a UUID, 503 (with `Retry-After`) when the database cannot be reached, 500 for any
+//! other database error. Like orchestrator-core (FastAPI), a path with the other trailing slash
+//! is redirected (307) to the registered one, query string included.
+//!
+//! Every request reads with a fixed number of queries, whatever the number of products.
+//!
+//! Mount it in an app:
+//!
+//! ```no_run
+//! # async fn serve(db: sea_orm::DatabaseConnection) -> std::io::Result<()> {
+//! let app = orch_core::api::router(db);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+//!
+//! The router has no fallback, so it can be merged into an app's own router.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::OriginalUri;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+mod endpoints;
+pub mod error;
+mod html;
+mod load;
+pub mod schema;
+
+pub use error::ApiError;
+
+/// What every handler gets: the database pool (cheap to clone).
+#[derive(Clone)]
+pub(crate) struct ApiState {
+    db: DatabaseConnection,
+}
+
+/// The OpenAPI document's fixed parts; the paths come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "orch",
+        description = "orchestrator-core's products API, read from orch's tables. Datetimes are \
+                       Unix epoch seconds (floats), UUIDs strings; errors are \
+                       `{detail, status, title}`."
+    ),
+    tags(
+        (name = "Product", description = "Products with their blocks, fixed inputs and workflows"),
+        (name = "Product block", description = "Product blocks with their resource types"),
+        (name = "Resource type", description = "Resource types"),
+    )
+)]
+struct ApiDoc;
+
+/// The JSON routes, documented: the single source of both the router and the document.
+fn documented() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(endpoints::list_products))
+        .routes(routes!(endpoints::get_product))
+        .routes(routes!(endpoints::list_product_blocks))
+        .routes(routes!(endpoints::get_product_block))
+        .routes(routes!(endpoints::list_resource_types))
+        .routes(routes!(endpoints::get_resource_type))
+}
+
+/// The OpenAPI document of the JSON endpoints, as served at `/api/openapi.json`, for tools
+/// that generate clients or check them without running a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}
+
+/// The API and the metadata pages over `db`, ready to serve or to merge into an app's router.
+///
+/// The database must have orchestrator-core's tables (`orch-migrate up`); the router only
+/// reads them.
+pub fn router(db: DatabaseConnection) -> Router {
+    let (api, doc) = documented().split_for_parts();
+    let doc: Bytes = serde_json::to_vec(&doc)
+        .expect("an OpenAPI document serializes")
+        .into();
+    let mut router = api
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
+            }),
+        )
+        .route("/metadata/products", get(html::products))
+        .route("/metadata/product_blocks", get(html::product_blocks))
+        .route("/metadata/resource_types", get(html::resource_types))
+        .route(
+            "/metadata",
+            get(|| async { Redirect::temporary("metadata/products") }),
+        )
+        .route(
+            "/metadata/",
+            get(|| async { Redirect::temporary("products") }),
+        );
+    // orchestrator-core (FastAPI) redirects a path with the other trailing slash to the
+    // registered one; so does orch, instead of answering 404
+    for path in [
+        "/api/products",
+        "/api/products/{id}/",
+        "/api/product_blocks",
+        "/api/product_blocks/{id}/",
+        "/api/resource_types",
+        "/api/resource_types/{id}/",
+        "/metadata/products/",
+        "/metadata/product_blocks/",
+        "/metadata/resource_types/",
+    ] {
+        router = router.route(path, get(toggle_trailing_slash));
+    }
+    router.with_state(ApiState { db })
+}
+
+/// Redirects (307, like FastAPI) to the same path with the trailing slash added or removed,
+/// keeping the query string. Uses the original URI, so it also works when an app nests the
+/// router under a prefix.
+async fn toggle_trailing_slash(OriginalUri(uri): OriginalUri) -> impl IntoResponse {
+    let path = uri.path();
+    let mut target = match path.strip_suffix('/') {
+        Some(stripped) => stripped.to_owned(),
+        None => format!("{path}/"),
+    };
+    if let Some(query) = uri.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    Redirect::temporary(&target)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_document_lists_every_json_path() {
+        let doc = super::openapi();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "/api/product_blocks/",
+                "/api/product_blocks/{product_block_id}",
+                "/api/products/",
+                "/api/products/{product_id}",
+                "/api/resource_types/",
+                "/api/resource_types/{resource_type_id}",
+            ]
+        );
+    }
+}

@@ -1,0 +1,1007 @@
+//! The database side of subscriptions: a fixed number of queries per batch, batched writes in
+//! one transaction, and nothing written when nothing changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, Query,
+    SqliteQueryBuilder, UpdateStatement, Value,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, Statement,
+    TransactionSession,
+};
+use uuid::Uuid;
+
+use super::rows::{Graph, Node, ReadCx, RelationRow, Rows, StoredInstance, Writer};
+use super::{Connection, Dependant, ProductRef, SubscriptionError};
+use crate::entity::{fixed_inputs, products, subscriptions};
+use crate::field::ConvertCx;
+use crate::lifecycle::{Lifecycle, ProductLifecycle, SubscriptionLifecycle};
+use crate::model::{Product, ProductInfo, SubscriptionMeta};
+use crate::registry::SUBSCRIPTION_MODEL_REGISTRY;
+
+/// Rows per multi-row statement: far below every backend's parameter limit.
+const CHUNK: usize = 500;
+
+/// What a save wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveStats {
+    /// New subscription rows.
+    pub subscriptions_inserted: usize,
+    /// Changed subscription rows (each bumps `version` by one).
+    pub subscriptions_updated: usize,
+    /// New instance rows.
+    pub instances_inserted: usize,
+    /// Removed instance rows.
+    pub instances_deleted: usize,
+    /// Value rows written (of new instances and of instances whose values changed).
+    pub values_written: usize,
+    /// Relation rows written.
+    pub relations_written: usize,
+    /// Statements that changed something; 0 when nothing changed.
+    pub statements: usize,
+}
+
+fn placeholders(backend: DbBackend, start: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| match backend {
+            DbBackend::Postgres => format!("${}", start + i),
+            _ => "?".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn rows<C: ConnectionTrait>(
+    db: &C,
+    sql: String,
+    values: Vec<Value>,
+) -> Result<Vec<QueryResult>, sea_orm::DbErr> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .await
+}
+
+fn build(backend: DbBackend, stmt: &impl BuildAny) -> Statement {
+    let (sql, values) = stmt.build_for(backend);
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+trait BuildAny {
+    fn build_for(&self, backend: DbBackend) -> (String, sea_orm::sea_query::Values);
+}
+
+macro_rules! build_any {
+    ($($t:ty),*) => {$(
+        impl BuildAny for $t {
+            fn build_for(&self, backend: DbBackend) -> (String, sea_orm::sea_query::Values) {
+                match backend {
+                    DbBackend::Postgres => self.build(PostgresQueryBuilder),
+                    DbBackend::MySql => self.build(MysqlQueryBuilder),
+                    _ => self.build(SqliteQueryBuilder),
+                }
+            }
+        }
+    )*};
+}
+build_any!(
+    InsertStatement,
+    UpdateStatement,
+    sea_orm::sea_query::DeleteStatement
+);
+
+fn check_registered<P: Product>(product: &str) -> Result<(), SubscriptionError> {
+    let registry = SUBSCRIPTION_MODEL_REGISTRY
+        .get()
+        .map_err(|e| SubscriptionError::Metadata {
+            missing: vec![e.to_string()],
+        })?;
+    let registered = registry
+        .product(product)
+        .ok_or_else(|| SubscriptionError::NotRegistered(product.to_owned()))?;
+    if std::ptr::eq(registered.product_type, P::descriptor()) {
+        Ok(())
+    } else {
+        Err(SubscriptionError::WrongType {
+            product: product.to_owned(),
+            registered: registered.product_type.rust_path().to_string(),
+            requested: P::descriptor().rust_path().to_string(),
+        })
+    }
+}
+
+fn product_info(m: &products::Model) -> Result<ProductInfo, SubscriptionError> {
+    Ok(ProductInfo {
+        product_id: m.product_id,
+        name: m.name.clone(),
+        description: m.description.clone(),
+        product_type: m.product_type.clone(),
+        tag: m.tag.clone(),
+        status: m
+            .status
+            .parse::<ProductLifecycle>()
+            .map_err(|e| SubscriptionError::Metadata {
+                missing: vec![format!("a valid status for product {:?}: {e}", m.name)],
+            })?,
+        created_at: Some(m.created_at),
+        end_date: m.end_date,
+    })
+}
+
+async fn fixed_inputs_of<C: ConnectionTrait>(
+    db: &C,
+    product_ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, BTreeMap<String, String>>, SubscriptionError> {
+    let mut out: HashMap<Uuid, BTreeMap<String, String>> = HashMap::new();
+    for fi in fixed_inputs::Entity::find()
+        .filter(fixed_inputs::Column::ProductId.is_in(product_ids))
+        .all(db)
+        .await?
+    {
+        out.entry(fi.product_id)
+            .or_default()
+            .insert(fi.name, fi.value);
+    }
+    Ok(out)
+}
+
+/// A new subscription of `product` for `customer_id` in lifecycle `P::Lifecycle` (normally
+/// initial), with its fixed inputs read from the database and default blocks: a new block for a
+/// required block field, none for an optional one, the minimum number for a list. Nothing is
+/// written until it is saved.
+pub async fn from_product<P: Product, C: Connection>(
+    db: &C,
+    product: ProductRef,
+    customer_id: String,
+) -> Result<P, SubscriptionError> {
+    let found = match &product {
+        ProductRef::Name(name) => {
+            products::Entity::find()
+                .filter(products::Column::Name.eq(name.as_str()))
+                .one(db)
+                .await?
+        }
+        ProductRef::Id(id) => products::Entity::find_by_id(*id).one(db).await?,
+    };
+    let Some(row) = found else {
+        return Err(SubscriptionError::ProductNotFound(product));
+    };
+    check_registered::<P>(&row.name)?;
+    let fixed = fixed_inputs_of(db, vec![row.product_id])
+        .await?
+        .remove(&row.product_id)
+        .unwrap_or_default();
+    let meta = SubscriptionMeta::new(Uuid::new_v4(), customer_id, product_info(&row)?);
+    let id = meta.subscription_id;
+    let (mut cx, mut rcx) = (ConvertCx::default(), ReadCx::default());
+    match P::__initial(meta, &fixed, &mut cx, &mut rcx) {
+        Some(mut p) if !rcx.has_errors() => {
+            p.__claim();
+            debug_assert_eq!(p.meta().subscription_id, id);
+            Ok(p)
+        }
+        _ => {
+            let mut problems: Vec<String> = cx
+                .into_missing()
+                .into_iter()
+                .map(|path| format!("{path} needs a value in every lifecycle and has no default"))
+                .collect();
+            problems.extend(rcx.into_errors());
+            Err(SubscriptionError::Incomplete {
+                type_name: P::descriptor().rust_name,
+                product: row.name,
+                problems,
+            })
+        }
+    }
+}
+
+/// `WITH RECURSIVE reach(id)`: every instance the subscriptions own, and every instance those
+/// use, across subscriptions, at any depth. Binds the subscription ids from `$1`.
+fn reach(backend: DbBackend, n: usize) -> String {
+    format!(
+        "WITH RECURSIVE reach (id) AS (\
+         SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id IN ({}) \
+         UNION \
+         SELECT r.depends_on_id FROM subscription_instance_relations r JOIN reach ON r.in_use_by_id = reach.id) ",
+        placeholders(backend, 1, n)
+    )
+}
+
+/// The instances reachable from `ids` with their values and relations: three queries.
+async fn load_graph<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Graph, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let cte = reach(backend, ids.len());
+    let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
+    let mut graph = Graph::default();
+    for row in rows(
+        db,
+        format!(
+            "{cte}SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
+             FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
+             WHERE i.subscription_instance_id IN (SELECT id FROM reach)"
+        ),
+        values.clone(),
+    )
+    .await?
+    {
+        graph.instances.insert(
+            row.try_get("", "id")?,
+            StoredInstance {
+                block: row.try_get("", "block")?,
+                owner: row.try_get("", "owner")?,
+                label: row.try_get("", "label")?,
+                ..StoredInstance::default()
+            },
+        );
+    }
+    for row in rows(
+        db,
+        format!(
+            "{cte}SELECT v.subscription_instance_id AS id, t.resource_type AS rt, v.value AS value \
+             FROM subscription_instance_values v JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
+             WHERE v.subscription_instance_id IN (SELECT id FROM reach) ORDER BY v.subscription_instance_value_id"
+        ),
+        values.clone(),
+    )
+    .await?
+    {
+        let id: Uuid = row.try_get("", "id")?;
+        if let Some(i) = graph.instances.get_mut(&id) {
+            i.values
+                .entry(row.try_get("", "rt")?)
+                .or_default()
+                .push(row.try_get("", "value")?);
+        }
+    }
+    for row in rows(
+        db,
+        format!(
+            "{cte}SELECT in_use_by_id AS parent, depends_on_id AS child, domain_model_attr AS attr \
+             FROM subscription_instance_relations \
+             WHERE in_use_by_id IN (SELECT id FROM reach) AND domain_model_attr IS NOT NULL \
+             ORDER BY in_use_by_id, domain_model_attr, order_id"
+        ),
+        values,
+    )
+    .await?
+    {
+        let parent: Uuid = row.try_get("", "parent")?;
+        if let Some(i) = graph.instances.get_mut(&parent) {
+            i.children
+                .entry(row.try_get("", "attr")?)
+                .or_default()
+                .push(row.try_get("", "child")?);
+        }
+    }
+    Ok(graph)
+}
+
+fn meta_of<L: Lifecycle>(row: &subscriptions::Model, product: ProductInfo) -> SubscriptionMeta<L> {
+    let mut meta = SubscriptionMeta::new(row.subscription_id, row.customer_id.clone(), product);
+    meta.description = row.description.clone();
+    meta.insync = row.insync;
+    meta.start_date = row.start_date;
+    meta.end_date = row.end_date;
+    meta.note = row.note.clone();
+    meta.version = row.version;
+    meta
+}
+
+/// Loads subscriptions as `P`, in the order of `ids`, with six queries whatever their number
+/// and size. Each must be a product registered for `P` and in lifecycle `P::Lifecycle`.
+pub async fn load<P: Product, C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<P>, SubscriptionError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subs: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
+        .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.subscription_id, s))
+        .collect();
+    let wanted = <P::Lifecycle as Lifecycle>::STATUS;
+    for id in ids {
+        let s = subs.get(id).ok_or(SubscriptionError::NotFound(*id))?;
+        let status: SubscriptionLifecycle =
+            s.status
+                .parse()
+                .map_err(
+                    |e: crate::lifecycle::UnknownLifecycle| SubscriptionError::Invalid {
+                        id: *id,
+                        problems: vec![e.to_string()],
+                    },
+                )?;
+        if status != wanted {
+            return Err(SubscriptionError::WrongLifecycle {
+                id: *id,
+                status,
+                requested: wanted,
+                type_name: P::descriptor().rust_name,
+            });
+        }
+    }
+    let product_ids: Vec<Uuid> = subs
+        .values()
+        .map(|s| s.product_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let products: HashMap<Uuid, products::Model> = products::Entity::find()
+        .filter(products::Column::ProductId.is_in(product_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.product_id, p))
+        .collect();
+    for p in products.values() {
+        check_registered::<P>(&p.name)?;
+    }
+    let fixed = fixed_inputs_of(db, product_ids).await?;
+    let graph = load_graph(db, ids).await?;
+    let empty = BTreeMap::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let s = &subs[id];
+        let product = &products[&s.product_id];
+        let meta = meta_of::<P::Lifecycle>(s, product_info(product)?);
+        let roots = roots_of(&graph, *id);
+        let mut cx = ReadCx::default();
+        let fixed = fixed.get(&s.product_id).unwrap_or(&empty);
+        match P::__read(meta, fixed, &roots, &mut cx) {
+            Some(p) if !cx.has_errors() => out.push(p),
+            _ => {
+                return Err(SubscriptionError::Invalid {
+                    id: *id,
+                    problems: cx.into_errors(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The subscription's root instances: those it owns that none of its own instances uses,
+/// ordered by id (time-ordered for instances orch creates).
+fn roots_of(graph: &Graph, subscription: Uuid) -> Vec<Node<'_>> {
+    let used: HashSet<Uuid> = graph
+        .instances
+        .values()
+        .filter(|i| i.owner == subscription)
+        .flat_map(|i| i.children.values().flatten().copied())
+        .collect();
+    let mut roots: Vec<Node<'_>> = graph
+        .instances
+        .iter()
+        .filter(|(id, i)| i.owner == subscription && !used.contains(*id))
+        .filter_map(|(id, _)| graph.node(*id))
+        .collect();
+    roots.sort_by_key(|n| n.id);
+    roots
+}
+
+/// Loads one subscription as `P`.
+pub async fn load_one<P: Product, C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<P, SubscriptionError> {
+    Ok(load::<P, C>(db, &[id]).await?.remove(0))
+}
+
+/// Saves one subscription: see [`save_all`].
+pub async fn save<P: Product, C: Connection>(
+    db: &C,
+    sub: &mut P,
+) -> Result<SaveStats, SubscriptionError> {
+    save_all(db, std::slice::from_mut(sub)).await
+}
+
+/// What the database holds of one instance, for comparing.
+#[derive(Default)]
+struct Existing {
+    block: String,
+    label: Option<String>,
+    values: Vec<(String, String)>,
+    relations: Vec<(String, i32, Uuid)>,
+}
+
+fn by_resource_type<'a>(values: Vec<(&'a str, &'a str)>) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut m: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (rt, v) in values {
+        m.entry(rt).or_default().push(v);
+    }
+    m
+}
+
+fn normalized_note(note: &Option<String>) -> Option<String> {
+    note.as_ref().filter(|n| !n.trim().is_empty()).cloned()
+}
+
+/// Saves subscriptions in one transaction: the subscription rows, one instance per owned block,
+/// their values and relations, and the removal of owned instances no longer reachable.
+///
+/// Only what changed is written, with batched statements; saving an unchanged subscription
+/// writes nothing. A subscription that changed is written with `version = version + 1` (by the
+/// database), and only if its stored version is the one this copy was loaded with.
+pub async fn save_all<P: Product, C: Connection>(
+    db: &C,
+    subs: &mut [P],
+) -> Result<SaveStats, SubscriptionError> {
+    if subs.is_empty() {
+        return Ok(SaveStats::default());
+    }
+    let mut written: Vec<Rows> = Vec::with_capacity(subs.len());
+    for sub in subs.iter() {
+        let id = sub.meta().subscription_id;
+        let mut w = Writer::new(id);
+        sub.__write(&mut w);
+        written.push(
+            w.finish()
+                .map_err(|problems| SubscriptionError::Unwritable { id, problems })?,
+        );
+    }
+    let ids: Vec<Uuid> = subs.iter().map(|s| s.meta().subscription_id).collect();
+    let txn = db.begin().await?;
+    let result = write_all(&txn, subs, &written, &ids).await;
+    let (stats, touched, stored) = match result {
+        Ok(done) => {
+            txn.commit().await?;
+            done
+        }
+        Err(e) => {
+            // roll back now: a dropped transaction may hold locks until its connection is reused
+            txn.rollback().await?;
+            return Err(e);
+        }
+    };
+
+    for (i, sub) in subs.iter_mut().enumerate() {
+        if touched[i] {
+            let stored = stored.contains(&sub.meta().subscription_id);
+            let meta = sub.meta_mut();
+            meta.version = if stored { meta.version + 1 } else { 1 };
+            meta.start_date = meta.start_date.map(|d| d.trunc_subsecs(6));
+            meta.end_date = meta.end_date.map(|d| d.trunc_subsecs(6));
+        }
+        sub.__claim();
+    }
+    Ok(stats)
+}
+
+/// The reads and writes of [`save_all`] inside its transaction: returns what was written,
+/// which subscriptions changed, and which were stored before.
+async fn write_all<P: Product, T: ConnectionTrait>(
+    txn: &T,
+    subs: &[P],
+    written: &[Rows],
+    ids: &[Uuid],
+) -> Result<(SaveStats, Vec<bool>, HashSet<Uuid>), SubscriptionError> {
+    let mut stats = SaveStats::default();
+    let backend = txn.get_database_backend();
+
+    // what is stored: four queries
+    let headers: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
+        .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.subscription_id, s))
+        .collect();
+    let id_values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
+    let list = placeholders(backend, 1, ids.len());
+    let mut existing: HashMap<Uuid, Existing> = HashMap::new();
+    let mut owned_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in rows(
+        txn,
+        format!(
+            "SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
+             FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
+             WHERE i.subscription_id IN ({list})"
+        ),
+        id_values.clone(),
+    )
+    .await?
+    {
+        let id: Uuid = row.try_get("", "id")?;
+        owned_by
+            .entry(row.try_get("", "owner")?)
+            .or_default()
+            .push(id);
+        existing.insert(
+            id,
+            Existing {
+                block: row.try_get("", "block")?,
+                label: row.try_get("", "label")?,
+                ..Existing::default()
+            },
+        );
+    }
+    for row in rows(
+        txn,
+        format!(
+            "SELECT v.subscription_instance_id AS id, t.resource_type AS rt, v.value AS value \
+             FROM subscription_instance_values v \
+             JOIN subscription_instances i ON i.subscription_instance_id = v.subscription_instance_id \
+             JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
+             WHERE i.subscription_id IN ({list}) ORDER BY v.subscription_instance_value_id"
+        ),
+        id_values.clone(),
+    )
+    .await?
+    {
+        if let Some(e) = existing.get_mut(&row.try_get::<Uuid>("", "id")?) {
+            e.values
+                .push((row.try_get("", "rt")?, row.try_get("", "value")?));
+        }
+    }
+    for row in rows(
+        txn,
+        format!(
+            "SELECT r.in_use_by_id AS parent, r.depends_on_id AS child, r.order_id AS ord, r.domain_model_attr AS attr \
+             FROM subscription_instance_relations r \
+             JOIN subscription_instances i ON i.subscription_instance_id = r.in_use_by_id \
+             WHERE i.subscription_id IN ({list})"
+        ),
+        id_values,
+    )
+    .await?
+    {
+        if let Some(e) = existing.get_mut(&row.try_get::<Uuid>("", "parent")?) {
+            e.relations.push((
+                row.try_get::<Option<String>>("", "attr")?.unwrap_or_default(),
+                row.try_get("", "ord")?,
+                row.try_get("", "child")?,
+            ));
+        }
+    }
+
+    // metadata ids by name: two queries
+    let block_names: BTreeSet<&str> = written
+        .iter()
+        .flat_map(|r| r.instances.iter().map(|i| i.block))
+        .collect();
+    let rt_names: BTreeSet<&str> = written
+        .iter()
+        .flat_map(|r| r.values.iter().map(|v| v.resource_type))
+        .collect();
+    let block_ids = ids_by_name(
+        txn,
+        "product_blocks",
+        "product_block_id",
+        "name",
+        &block_names,
+    )
+    .await?;
+    let rt_ids = ids_by_name(
+        txn,
+        "resource_types",
+        "resource_type_id",
+        "resource_type",
+        &rt_names,
+    )
+    .await?;
+    let mut missing: Vec<String> = block_names
+        .iter()
+        .filter(|n| !block_ids.contains_key(**n))
+        .map(|n| format!("product block {n:?}"))
+        .collect();
+    missing.extend(
+        rt_names
+            .iter()
+            .filter(|n| !rt_ids.contains_key(**n))
+            .map(|n| format!("resource type {n:?}")),
+    );
+    if !missing.is_empty() {
+        return Err(SubscriptionError::Metadata { missing });
+    }
+
+    // what to write
+    let mut insert_subs = Query::insert();
+    insert_subs.into_table("subscriptions").columns([
+        "subscription_id",
+        "description",
+        "status",
+        "product_id",
+        "customer_id",
+        "insync",
+        "start_date",
+        "end_date",
+        "note",
+        "version",
+    ]);
+    let mut new_subs = 0usize;
+    let mut updates: Vec<(usize, UpdateStatement)> = Vec::new();
+    let mut delete_instances: Vec<Uuid> = Vec::new();
+    let mut new_instances: Vec<(Uuid, Uuid, Uuid, Option<String>)> = Vec::new();
+    let mut label_updates: Vec<(Uuid, Option<String>)> = Vec::new();
+    let mut replace_values: Vec<Uuid> = Vec::new();
+    let mut new_values: Vec<(Uuid, Uuid, String)> = Vec::new();
+    let mut replace_relations: Vec<Uuid> = Vec::new();
+    let mut new_relations: Vec<RelationRow> = Vec::new();
+    let mut touched = vec![false; subs.len()];
+
+    for (i, (sub, rows)) in subs.iter().zip(written).enumerate() {
+        let meta = sub.meta();
+        let id = meta.subscription_id;
+        let status = <P::Lifecycle as Lifecycle>::STATUS.as_str();
+        let note = normalized_note(&meta.note);
+        let truncate = |d: Option<DateTime<Utc>>| d.map(|d| d.trunc_subsecs(6));
+        let mut changed = false;
+        let owned: HashSet<Uuid> = rows.instances.iter().map(|r| r.id).collect();
+        for old in owned_by.get(&id).into_iter().flatten() {
+            if !owned.contains(old) {
+                delete_instances.push(*old);
+                changed = true;
+            }
+        }
+        let mut values_by: HashMap<Uuid, Vec<(&str, &str)>> = HashMap::new();
+        for v in &rows.values {
+            values_by
+                .entry(v.instance)
+                .or_default()
+                .push((v.resource_type, &v.value));
+        }
+        let mut relations_by: HashMap<Uuid, Vec<&RelationRow>> = HashMap::new();
+        for r in &rows.relations {
+            relations_by.entry(r.parent).or_default().push(r);
+        }
+        for inst in &rows.instances {
+            let vals = values_by.remove(&inst.id).unwrap_or_default();
+            let rels = relations_by.remove(&inst.id).unwrap_or_default();
+            let stored = existing.get(&inst.id).filter(|e| e.block == inst.block);
+            match stored {
+                None => {
+                    if existing.contains_key(&inst.id) {
+                        // the same id now holds another block type: replace the instance
+                        delete_instances.push(inst.id);
+                    }
+                    new_instances.push((inst.id, id, block_ids[inst.block], inst.label.clone()));
+                    new_values.extend(
+                        vals.iter()
+                            .map(|(rt, v)| (inst.id, rt_ids[*rt], (*v).to_owned())),
+                    );
+                    new_relations.extend(rels.into_iter().cloned());
+                    changed = true;
+                }
+                Some(e) => {
+                    if e.label != inst.label {
+                        label_updates.push((inst.id, inst.label.clone()));
+                        changed = true;
+                    }
+                    // per resource type, in order: rows written by others may interleave
+                    let same_values = by_resource_type(
+                        e.values
+                            .iter()
+                            .map(|(a, b)| (a.as_str(), b.as_str()))
+                            .collect(),
+                    ) == by_resource_type(vals.clone());
+                    if !same_values {
+                        replace_values.push(inst.id);
+                        new_values.extend(
+                            vals.iter()
+                                .map(|(rt, v)| (inst.id, rt_ids[*rt], (*v).to_owned())),
+                        );
+                        changed = true;
+                    }
+                    let mut old_rels = e.relations.clone();
+                    old_rels.sort();
+                    let mut new_rels: Vec<(String, i32, Uuid)> = rels
+                        .iter()
+                        .map(|r| (r.attribute.to_owned(), r.order, r.child))
+                        .collect();
+                    new_rels.sort();
+                    if old_rels != new_rels {
+                        replace_relations.push(inst.id);
+                        new_relations.extend(rels.into_iter().cloned());
+                        changed = true;
+                    }
+                }
+            }
+        }
+        match headers.get(&id) {
+            None => {
+                insert_subs.values_panic([
+                    id.into(),
+                    meta.description.clone().into(),
+                    status.into(),
+                    meta.product.product_id.into(),
+                    meta.customer_id.clone().into(),
+                    meta.insync.into(),
+                    truncate(meta.start_date).into(),
+                    truncate(meta.end_date).into(),
+                    note.into(),
+                    1i32.into(),
+                ]);
+                new_subs += 1;
+                touched[i] = true;
+            }
+            Some(h) => {
+                if h.version != meta.version {
+                    return Err(SubscriptionError::Conflict {
+                        id,
+                        version: meta.version,
+                    });
+                }
+                let header_changed = h.description != meta.description
+                    || h.status != status
+                    || h.product_id != meta.product.product_id
+                    || h.customer_id != meta.customer_id
+                    || h.insync != meta.insync
+                    || h.start_date != truncate(meta.start_date)
+                    || h.end_date != truncate(meta.end_date)
+                    || h.note != note;
+                if header_changed || changed {
+                    updates.push((
+                        i,
+                        Query::update()
+                            .table("subscriptions")
+                            .values([
+                                ("description", meta.description.clone().into()),
+                                ("status", status.into()),
+                                ("product_id", meta.product.product_id.into()),
+                                ("customer_id", meta.customer_id.clone().into()),
+                                ("insync", meta.insync.into()),
+                                ("start_date", truncate(meta.start_date).into()),
+                                ("end_date", truncate(meta.end_date).into()),
+                                ("note", note.into()),
+                            ])
+                            .and_where(Expr::col("subscription_id").eq(id))
+                            .and_where(Expr::col("version").eq(meta.version))
+                            .to_owned(),
+                    ));
+                    touched[i] = true;
+                }
+            }
+        }
+    }
+
+    // removing instances that other subscriptions use would cut their relations
+    if !delete_instances.is_empty() {
+        let saving: BTreeSet<Uuid> = ids.iter().copied().collect();
+        let mut users = Vec::new();
+        for chunk in delete_instances.chunks(CHUNK) {
+            let values: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
+            for row in rows(
+                txn,
+                format!(
+                    "SELECT DISTINCT s.subscription_id AS id, s.description AS description, s.status AS status \
+                     FROM subscription_instance_relations r \
+                     JOIN subscription_instances p ON p.subscription_instance_id = r.in_use_by_id \
+                     JOIN subscriptions s ON s.subscription_id = p.subscription_id \
+                     WHERE r.depends_on_id IN ({})",
+                    placeholders(backend, 1, chunk.len())
+                ),
+                values,
+            )
+            .await?
+            {
+                let user: Uuid = row.try_get("", "id")?;
+                if !saving.contains(&user) {
+                    users.push(dependant(&row)?);
+                }
+            }
+        }
+        if !users.is_empty() {
+            return Err(SubscriptionError::InUse { id: ids[0], users });
+        }
+    }
+
+    // write: subscriptions first, then instances, values, relations
+    if new_subs > 0 {
+        txn.execute_raw(build(backend, &insert_subs)).await?;
+        stats.subscriptions_inserted = new_subs;
+        stats.statements += 1;
+    }
+    for (i, update) in &updates {
+        let result = txn.execute_raw(build(backend, update)).await?;
+        if result.rows_affected() != 1 {
+            return Err(SubscriptionError::Conflict {
+                id: subs[*i].meta().subscription_id,
+                version: subs[*i].meta().version,
+            });
+        }
+        stats.subscriptions_updated += 1;
+        stats.statements += 1;
+    }
+    for chunk in delete_instances.chunks(CHUNK) {
+        let stmt = Query::delete()
+            .from_table("subscription_instances")
+            .and_where(Expr::col("subscription_instance_id").is_in(chunk.iter().copied()))
+            .to_owned();
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.instances_deleted += chunk.len();
+        stats.statements += 1;
+    }
+    for chunk in new_instances.chunks(CHUNK) {
+        let mut stmt = Query::insert();
+        stmt.into_table("subscription_instances").columns([
+            "subscription_instance_id",
+            "subscription_id",
+            "product_block_id",
+            "label",
+        ]);
+        for (id, owner, block, label) in chunk {
+            stmt.values_panic([
+                (*id).into(),
+                (*owner).into(),
+                (*block).into(),
+                label.clone().into(),
+            ]);
+        }
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.instances_inserted += chunk.len();
+        stats.statements += 1;
+    }
+    for (id, label) in &label_updates {
+        let stmt = Query::update()
+            .table("subscription_instances")
+            .value("label", label.clone())
+            .and_where(Expr::col("subscription_instance_id").eq(*id))
+            .to_owned();
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.statements += 1;
+    }
+    for chunk in replace_values.chunks(CHUNK) {
+        let stmt = Query::delete()
+            .from_table("subscription_instance_values")
+            .and_where(Expr::col("subscription_instance_id").is_in(chunk.iter().copied()))
+            .to_owned();
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.statements += 1;
+    }
+    for chunk in new_values.chunks(CHUNK) {
+        let mut stmt = Query::insert();
+        stmt.into_table("subscription_instance_values").columns([
+            "subscription_instance_value_id",
+            "subscription_instance_id",
+            "resource_type_id",
+            "value",
+        ]);
+        for (instance, rt, value) in chunk {
+            // time-ordered ids keep the order of list values
+            stmt.values_panic([
+                Uuid::now_v7().into(),
+                (*instance).into(),
+                (*rt).into(),
+                value.clone().into(),
+            ]);
+        }
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.values_written += chunk.len();
+        stats.statements += 1;
+    }
+    for chunk in replace_relations.chunks(CHUNK) {
+        let stmt = Query::delete()
+            .from_table("subscription_instance_relations")
+            .and_where(Expr::col("in_use_by_id").is_in(chunk.iter().copied()))
+            .to_owned();
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.statements += 1;
+    }
+    for chunk in new_relations.chunks(CHUNK) {
+        let mut stmt = Query::insert();
+        stmt.into_table("subscription_instance_relations").columns([
+            "in_use_by_id",
+            "depends_on_id",
+            "order_id",
+            "domain_model_attr",
+        ]);
+        for r in chunk {
+            stmt.values_panic([
+                r.parent.into(),
+                r.child.into(),
+                r.order.into(),
+                r.attribute.into(),
+            ]);
+        }
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.relations_written += chunk.len();
+        stats.statements += 1;
+    }
+    let stored: HashSet<Uuid> = headers.keys().copied().collect();
+    Ok((stats, touched, stored))
+}
+
+async fn ids_by_name<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    id: &str,
+    name: &str,
+    names: &BTreeSet<&str>,
+) -> Result<HashMap<String, Uuid>, sea_orm::DbErr> {
+    let mut out = HashMap::new();
+    if names.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    let values: Vec<Value> = names.iter().map(|n| Value::from(*n)).collect();
+    for row in rows(
+        db,
+        format!(
+            "SELECT {id} AS id, {name} AS name FROM {table} WHERE {name} IN ({})",
+            placeholders(backend, 1, names.len())
+        ),
+        values,
+    )
+    .await?
+    {
+        out.insert(row.try_get("", "name")?, row.try_get("", "id")?);
+    }
+    Ok(out)
+}
+
+fn dependant(row: &QueryResult) -> Result<Dependant, SubscriptionError> {
+    let status: String = row.try_get("", "status")?;
+    Ok(Dependant {
+        subscription_id: row.try_get("", "id")?,
+        description: row.try_get("", "description")?,
+        status: status.parse().unwrap_or(SubscriptionLifecycle::Initial),
+    })
+}
+
+/// Refuses a move of subscription `id` to `target` while another subscription uses one of its
+/// blocks and is in a lifecycle that `target` would leave unsafe (orchestrator-core's table of
+/// safe transitions), naming each such subscription.
+pub async fn check_dependants<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    target: SubscriptionLifecycle,
+) -> Result<(), SubscriptionError> {
+    let backend = db.get_database_backend();
+    let found = rows(
+        db,
+        format!(
+            "SELECT DISTINCT s.subscription_id AS id, s.description AS description, s.status AS status \
+             FROM subscription_instance_relations r \
+             JOIN subscription_instances c ON c.subscription_instance_id = r.depends_on_id \
+             JOIN subscription_instances p ON p.subscription_instance_id = r.in_use_by_id \
+             JOIN subscriptions s ON s.subscription_id = p.subscription_id \
+             WHERE c.subscription_id = {} AND p.subscription_id <> {}",
+            placeholders(backend, 1, 1),
+            placeholders(backend, 2, 1)
+        ),
+        vec![id.into(), id.into()],
+    )
+    .await?;
+    let safe = target.safe_for_dependants();
+    let mut dependants = Vec::new();
+    for row in &found {
+        let d = dependant(row)?;
+        if !safe.contains(&d.status) {
+            dependants.push(d);
+        }
+    }
+    dependants.sort_by_key(|d| d.subscription_id);
+    if dependants.is_empty() {
+        Ok(())
+    } else {
+        Err(SubscriptionError::UnsafeTransition {
+            id,
+            target,
+            dependants,
+        })
+    }
+}
+
+/// Sets `start_date` when moving to active and `end_date` when moving to terminated, when unset.
+pub fn stamp_dates<L>(meta: &mut SubscriptionMeta<L>, target: SubscriptionLifecycle) {
+    let now = Utc::now().trunc_subsecs(6);
+    match target {
+        SubscriptionLifecycle::Active => {
+            meta.start_date.get_or_insert(now);
+        }
+        SubscriptionLifecycle::Terminated => {
+            meta.end_date.get_or_insert(now);
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,206 @@
+//! Subscriptions of the workshop's products on SQLite, PostgreSQL and MariaDB: create from a
+//! product, save, load, move through the lifecycles, shared blocks, and the rows
+//! orchestrator-core expects.
+
+#![allow(missing_docs)]
+
+use orch_core::subscription::SubscriptionError;
+use orch_core::{Active, Initial, Provisioning, Terminated};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use tests::{Backend, TestDb};
+use workshop::{Affiliation, User, UserGroup, UserGroupBlock, UserGroupInactive, UserInactive};
+
+async fn workshop_db(backend: Backend) -> Option<TestDb> {
+    let db = TestDb::new(backend).await?;
+    let migrator = orch_migrate::Migrator::new(workshop::migrations::migrations);
+    orch_migrate::apply::up(&db.conn, &db.url, &migrator, None)
+        .await
+        .expect("workshop migration");
+    Some(db)
+}
+
+async fn scalar(conn: &DatabaseConnection, sql: &str) -> i64 {
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// An active user group, saved.
+async fn active_group(conn: &DatabaseConnection, name: &str) -> UserGroup {
+    let mut group: UserGroupInactive = UserGroup::from_product(conn, "User Group", "customer-1")
+        .await
+        .unwrap();
+    group.user_group.group_name = Some(name.into());
+    group.save(conn).await.unwrap();
+    let group = group.transition::<Provisioning>(conn).await.unwrap();
+    let mut group = {
+        let mut g = group;
+        g.user_group.group_id = Some(7);
+        g
+    }
+    .transition::<Active>(conn)
+    .await
+    .unwrap();
+    group.save(conn).await.unwrap();
+    group
+}
+
+async fn the_workshop_flow(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let group = active_group(conn, "admins").await;
+    assert_eq!(group.user_group.group_name, "admins");
+    assert!(
+        group.meta.start_date.is_some(),
+        "moving to active sets start_date"
+    );
+
+    let mut user: UserInactive = User::from_product(conn, "User internal", "customer-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        user.affiliation,
+        Affiliation::Internal,
+        "fixed input from the database"
+    );
+    assert!(user.user.username.is_none());
+    // the user's group is the group subscription's block
+    user.user.group = group.user_group.clone().into_lifecycle().unwrap();
+    user.user.username = Some("alice".into());
+    user.user.age = Some(0);
+    user.save(conn).await.unwrap();
+
+    let loaded = User::<Initial>::from_subscription(conn, user.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(loaded, user, "load returns exactly what was saved");
+    assert_eq!(
+        loaded.user.group.meta.owner_subscription_id,
+        Some(group.meta.subscription_id)
+    );
+
+    // moving to active needs a user id
+    let err = loaded.clone().transition::<Active>(conn).await.unwrap_err();
+    assert!(
+        matches!(&err, SubscriptionError::Missing(m) if m.missing == ["user.user_id"]),
+        "{err}"
+    );
+    let mut user = loaded.transition::<Provisioning>(conn).await.unwrap();
+    user.user.user_id = Some(42);
+    let mut user: User = user.transition::<Active>(conn).await.unwrap();
+    let stats = user.save(conn).await.unwrap();
+    assert_eq!(stats.subscriptions_updated, 1);
+    assert_eq!(user.meta.version, 2, "inserted, then changed once");
+    let active = User::<Active>::from_subscription(conn, user.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(active, user);
+    assert_eq!(active.user.user_id, 42);
+
+    // saving again without changes writes nothing
+    let mut again = active.clone();
+    let stats = again.save(conn).await.unwrap();
+    assert_eq!(stats.statements, 0, "{stats:?}");
+    assert_eq!(again.meta.version, active.meta.version);
+
+    // the wrong lifecycle or type is an error that says which to use
+    let err = User::<Initial>::from_subscription(conn, user.meta.subscription_id)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("load it as User<Active>"), "{err}");
+    let err = UserGroup::<Active>::from_subscription(conn, user.meta.subscription_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SubscriptionError::WrongType { .. }), "{err}");
+
+    // terminating the group while an active user uses it is refused, naming the user
+    let err = group
+        .clone()
+        .transition::<Terminated>(conn)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("Unsafe status change"), "{msg}");
+    assert!(
+        msg.contains(&user.meta.subscription_id.to_string()),
+        "{msg}"
+    );
+
+    // the rows are orchestrator-core's
+    let rel = scalar(
+        conn,
+        "SELECT COUNT(*) FROM subscription_instance_relations WHERE domain_model_attr = 'group' AND order_id = 0",
+    )
+    .await;
+    assert_eq!(rel, 1);
+    let age = scalar(
+        conn,
+        "SELECT COUNT(*) FROM subscription_instance_values v JOIN resource_types t ON t.resource_type_id = v.resource_type_id WHERE t.resource_type = 'age' AND v.value = '0'",
+    )
+    .await;
+    assert_eq!(age, 1);
+    let json = user.to_json();
+    assert_eq!(json["user"]["group"]["group_name"], "admins");
+    assert_eq!(json["status"], "active");
+}
+
+async fn a_block_used_by_another_subscription_cannot_be_removed(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let mut group = active_group(conn, "ops").await;
+    let mut user: UserInactive = User::from_product(conn, "User external", "c")
+        .await
+        .unwrap();
+    user.user.group = group.user_group.clone().into_lifecycle().unwrap();
+    user.save(conn).await.unwrap();
+    // replacing the group's block would cut the user's relation to it
+    group.user_group = UserGroupBlock {
+        group_name: "other".into(),
+        group_id: 8,
+        meta: Default::default(),
+    };
+    let err = group.save(conn).await.unwrap_err();
+    assert!(matches!(err, SubscriptionError::InUse { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&user.meta.subscription_id.to_string()),
+        "{err}"
+    );
+}
+
+async fn concurrent_saves_do_not_overwrite_each_other(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let group = active_group(conn, "a").await;
+    let id = group.meta.subscription_id;
+    let mut first = UserGroup::<Active>::from_subscription(conn, id)
+        .await
+        .unwrap();
+    let mut second = UserGroup::<Active>::from_subscription(conn, id)
+        .await
+        .unwrap();
+    first.user_group.group_name = "first".into();
+    first.save(conn).await.unwrap();
+    second.user_group.group_name = "second".into();
+    let err = second.save(conn).await.unwrap_err();
+    assert!(matches!(err, SubscriptionError::Conflict { .. }), "{err}");
+    let stored = UserGroup::<Active>::from_subscription(conn, id)
+        .await
+        .unwrap();
+    assert_eq!(stored.user_group.group_name, "first");
+}
+
+tests::per_backend!(
+    the_workshop_flow,
+    a_block_used_by_another_subscription_cannot_be_removed,
+    concurrent_saves_do_not_overwrite_each_other
+);
