@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::field::{Cardinality, FieldShape, Target};
+use crate::field::{Cardinality, FieldShape, ItemBounds, Target};
 use crate::lifecycle::SubscriptionLifecycle;
 use crate::value::ValueType;
 
@@ -48,6 +48,14 @@ impl FieldDescriptor {
     /// Whether lifecycle `status` requires a value in this field.
     pub const fn is_required_in(&self, status: SubscriptionLifecycle) -> bool {
         matches!(self.shape.cardinality, Cardinality::One) && status.requires(self.required_from)
+    }
+
+    /// The list bounds of `#[items(min, max)]` (both `None` without the attribute).
+    pub const fn items(&self) -> ItemBounds {
+        ItemBounds {
+            min: self.min_items,
+            max: self.max_items,
+        }
     }
 
     /// Whether this field holds blocks rather than values.

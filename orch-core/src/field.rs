@@ -148,11 +148,13 @@ impl FieldShape {
     }
 }
 
-/// The path of the field being converted, and every required field found missing.
+/// The path of the field being converted, every required field found missing, and every list
+/// found outside its `#[items]` bounds.
 #[derive(Debug, Default)]
 pub struct ConvertCx {
     path: Vec<String>,
     missing: Vec<String>,
+    invalid: Vec<String>,
 }
 
 impl ConvertCx {
@@ -170,9 +172,79 @@ impl ConvertCx {
         self.missing.push(self.path.join("."));
     }
 
+    /// Records a problem with the current field's value that no lifecycle fixes, such as a list
+    /// outside its bounds; the message is prefixed with the field's path.
+    pub fn invalid(&mut self, message: impl fmt::Display) {
+        self.invalid
+            .push(format!("{}: {message}", self.path.join(".")));
+    }
+
+    /// Whether nothing was found missing or invalid.
+    pub fn is_ok(&self) -> bool {
+        self.missing.is_empty() && self.invalid.is_empty()
+    }
+
     /// The missing fields found so far, in field order.
     pub fn into_missing(self) -> Vec<String> {
         self.missing
+    }
+
+    /// The missing fields and the other problems found so far, each in field order.
+    pub fn into_parts(self) -> (Vec<String>, Vec<String>) {
+        (self.missing, self.invalid)
+    }
+}
+
+/// The bounds `#[items(min = .., max = ..)]` puts on a list field's length.
+///
+/// orchestrator-core declares them as `Annotated[list[SI], Len(min_length=2, max_length=8)]`
+/// and checks them in every lifecycle; so does orch: when a value moves between lifecycles
+/// (`into_lifecycle`, `transition`), in `validate`, when it is saved and when it is loaded. The
+/// migration generator writes them into `product_block_relations.min`/`max`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ItemBounds {
+    /// The fewest items allowed.
+    pub min: Option<u32>,
+    /// The most items allowed.
+    pub max: Option<u32>,
+}
+
+impl ItemBounds {
+    /// Whether a list of `n` items is within the bounds.
+    pub const fn allows(&self, n: usize) -> bool {
+        let above_min = match self.min {
+            Some(min) => n >= min as usize,
+            None => true,
+        };
+        let below_max = match self.max {
+            Some(max) => n <= max as usize,
+            None => true,
+        };
+        above_min && below_max
+    }
+
+    /// `Ok` when a list of `n` items fits, else the message for the field's path:
+    /// `1 item, expected 2 to 8`.
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        if self.allows(n) {
+            Ok(())
+        } else {
+            let s = if n == 1 { "" } else { "s" };
+            Err(format!("{n} item{s}, expected {self}"))
+        }
+    }
+}
+
+impl fmt::Display for ItemBounds {
+    /// `exactly 2`, `2 to 8`, `at least 2`, `at most 8` or `any number`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.min, self.max) {
+            (Some(min), Some(max)) if min == max => write!(f, "exactly {min}"),
+            (Some(min), Some(max)) => write!(f, "{min} to {max}"),
+            (Some(min), None) => write!(f, "at least {min}"),
+            (None, Some(max)) => write!(f, "at most {max}"),
+            (None, None) => f.write_str("any number"),
+        }
     }
 }
 
@@ -217,6 +289,11 @@ pub trait Field: Sized + 'static {
     fn initial_at<L: Lifecycle>(min_items: u32, cx: &mut ConvertCx) -> Option<Self::At<L>>;
     /// Makes this subscription (`owner`) the owner of every new block in the field, after a save.
     fn claim_at<L: Lifecycle>(v: &mut Self::At<L>, owner: uuid::Uuid);
+    /// How many values or blocks the field holds: the length of a list, 0 or 1 for an optional
+    /// field, 1 otherwise. What `#[items(min, max)]` bounds are checked against.
+    fn count_at<L: Lifecycle>(_: &Self::At<L>) -> usize {
+        1
+    }
 }
 
 /// A field type that holds exactly one value or block: what `Option` and `Vec` may wrap.
@@ -362,6 +439,9 @@ impl<T: Single> Field for Option<T> {
             T::claim_at::<L>(v, owner);
         }
     }
+    fn count_at<L: Lifecycle>(v: &Self::At<L>) -> usize {
+        usize::from(v.is_some())
+    }
 }
 
 impl<T: Single> Field for Vec<T> {
@@ -394,8 +474,8 @@ impl<T: Single> Field for Vec<T> {
         items.into_iter().collect()
     }
     fn write_at<L: Lifecycle>(v: &Self::At<L>, w: &mut Writer) {
-        for item in v {
-            T::write_at::<L>(item, w);
+        for (i, item) in v.iter().enumerate() {
+            w.at(i, |w| T::write_at::<L>(item, w));
         }
     }
     fn read_at<L: Lifecycle>(items: &[Item<'_>], cx: &mut ReadCx) -> Option<Self::At<L>> {
@@ -416,6 +496,9 @@ impl<T: Single> Field for Vec<T> {
         for item in v {
             T::claim_at::<L>(item, owner);
         }
+    }
+    fn count_at<L: Lifecycle>(v: &Self::At<L>) -> usize {
+        v.len()
     }
 }
 
@@ -568,11 +651,44 @@ pub mod required {
     );
 }
 
-/// Every required field that a lifecycle change found missing.
+/// Helpers for the code `#[items(min, max)]` generates; not a stable API.
+#[doc(hidden)]
+pub mod items {
+    use super::*;
+
+    /// Records a list outside its bounds, before it is converted (converting does not change
+    /// its length, and may stop early at a missing field below).
+    pub fn convert_at<F: Field, L: Lifecycle>(
+        v: &F::At<L>,
+        bounds: ItemBounds,
+        cx: &mut ConvertCx,
+    ) {
+        if let Err(message) = bounds.check(F::count_at::<L>(v)) {
+            cx.invalid(message);
+        }
+    }
+
+    /// Refuses to write a list outside its bounds.
+    pub fn write_at<F: Field, L: Lifecycle>(v: &F::At<L>, bounds: ItemBounds, w: &mut Writer) {
+        if let Err(message) = bounds.check(F::count_at::<L>(v)) {
+            w.invalid(message);
+        }
+    }
+
+    /// Refuses to read a stored list outside its bounds.
+    pub fn read_at(items: &[Item<'_>], bounds: ItemBounds, cx: &mut ReadCx) {
+        if let Err(message) = bounds.check(items.len()) {
+            cx.error(message);
+        }
+    }
+}
+
+/// Why a lifecycle change failed: every required field found missing, and every list field
+/// outside its `#[items(min, max)]` bounds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{type_name} cannot move to lifecycle {target}: missing {}",
-    missing.join(", ")
+    "{type_name} cannot move to lifecycle {target}: {}",
+    problems(missing, invalid)
 )]
 pub struct MissingFields {
     /// The Rust type being converted.
@@ -581,4 +697,62 @@ pub struct MissingFields {
     pub target: SubscriptionLifecycle,
     /// Dotted paths of every missing field, e.g. `user.group.group_id`, in field order.
     pub missing: Vec<String>,
+    /// Every list outside its bounds, with its path: `core_link.ports: 1 item, expected
+    /// exactly 2`, in field order.
+    pub invalid: Vec<String>,
+}
+
+fn problems(missing: &[String], invalid: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", missing.join(", ")));
+    }
+    parts.extend(invalid.iter().cloned());
+    parts.join("; ")
+}
+
+/// What `validate` found that `save` would refuse: lists outside their `#[items(min, max)]`
+/// bounds, and blocks used twice, each with its path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{type_name} is not valid: {}", problems.join("; "))]
+pub struct Invalid {
+    /// The Rust type checked.
+    pub type_name: &'static str,
+    /// Every problem, with the field path (`virtual_circuit.saps: 1 item, expected 2 to 8`).
+    pub problems: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_bounds_say_what_they_allow() {
+        let b = |min, max| ItemBounds { min, max };
+        assert_eq!(b(Some(2), Some(2)).to_string(), "exactly 2");
+        assert_eq!(b(Some(2), Some(8)).to_string(), "2 to 8");
+        assert_eq!(b(Some(1), None).to_string(), "at least 1");
+        assert_eq!(b(None, Some(3)).to_string(), "at most 3");
+        assert_eq!(b(None, None).to_string(), "any number");
+        assert!(b(Some(2), Some(8)).allows(2) && b(Some(2), Some(8)).allows(8));
+        assert!(!b(Some(2), Some(8)).allows(1) && !b(Some(2), Some(8)).allows(9));
+        assert_eq!(
+            b(Some(2), Some(2)).check(1),
+            Err("1 item, expected exactly 2".into())
+        );
+        assert_eq!(
+            b(Some(2), Some(2)).check(3),
+            Err("3 items, expected exactly 2".into())
+        );
+        assert_eq!(b(None, None).check(usize::MAX), Ok(()));
+    }
+
+    #[test]
+    fn counts_of_options_lists_and_single_values() {
+        use crate::Active;
+        assert_eq!(<Vec<i64> as Field>::count_at::<Active>(&vec![1, 2, 3]), 3);
+        assert_eq!(<Option<i64> as Field>::count_at::<Active>(&None), 0);
+        assert_eq!(<Option<i64> as Field>::count_at::<Active>(&Some(1)), 1);
+        assert_eq!(<i64 as Field>::count_at::<Active>(&1), 1);
+    }
 }

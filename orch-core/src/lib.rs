@@ -48,17 +48,21 @@ pub mod field;
 pub mod lifecycle;
 pub mod migration;
 pub mod model;
+pub mod net;
 pub mod registry;
 pub mod subscription;
 pub mod value;
 
 pub use descriptor::{BlockDescriptor, FieldDescriptor, ProductTypeDescriptor};
-pub use field::{BlockRef, Cardinality, Field, FieldShape, MissingFields, Single, Target};
+pub use field::{
+    BlockRef, Cardinality, Field, FieldShape, Invalid, ItemBounds, MissingFields, Single, Target,
+};
 pub use lifecycle::{
     Active, Disabled, Initial, Lifecycle, Migrating, ProductLifecycle, Provisioning,
     RequiredFromActive, RequiredFromProvisioning, SubscriptionLifecycle, Terminated,
 };
 pub use model::{BlockMeta, Product, ProductBlock, ProductInfo, SubscriptionMeta};
+pub use net::{IpNetwork, Ipv4Network, Ipv6Network, PrefixError};
 pub use orch_macros::{FieldValue, block_union, product, product_block};
 pub use registry::{
     GlobalRegistry, RegisteredProduct, Registry, RegistryError, SUBSCRIPTION_MODEL_REGISTRY,
@@ -69,7 +73,7 @@ pub use value::{FieldValue, ValueError, ValueKind, ValueType};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::descriptor::check;
-    pub use crate::field::{ConvertCx, DebugAt, DebugWith, read_exactly_one, required};
+    pub use crate::field::{ConvertCx, DebugAt, DebugWith, items, read_exactly_one, required};
     pub use crate::subscription::rows::{Item, Node, ReadCx, Writer, product_items, wrong_item};
     pub use crate::subscription::store;
     pub use crate::subscription::{Connection, ProductRef, SaveStats, SubscriptionError};

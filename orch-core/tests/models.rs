@@ -321,3 +321,127 @@ fn two_types_claiming_one_block_name_is_an_error() {
     .unwrap_err();
     assert_eq!(err.problems.len(), 2, "{err}");
 }
+
+fn lag(members: usize) -> LagBlockInactive {
+    LagBlock {
+        members: (0..members)
+            .map(|_| PortBlock {
+                speed: Speed::OneG,
+                meta: Default::default(),
+            })
+            .collect(),
+        meta: Default::default(),
+    }
+}
+
+#[test]
+fn list_bounds_hold_in_every_lifecycle() {
+    for n in [1, 8] {
+        assert_eq!(lag(n).validate(), Ok(()));
+        assert!(lag(n).into_lifecycle::<Active>().is_ok());
+    }
+    for (n, problem) in [
+        (0, "members: 0 items, expected 1 to 8"),
+        (9, "members: 9 items, expected 1 to 8"),
+    ] {
+        let invalid = lag(n).validate().unwrap_err();
+        assert_eq!(invalid.problems, [problem]);
+        assert_eq!(
+            invalid.to_string(),
+            format!("LagBlock is not valid: {problem}")
+        );
+        // every move fails, also to the value's own lifecycle and to terminated
+        for err in [
+            lag(n).into_lifecycle::<Initial>().unwrap_err(),
+            lag(n).into_lifecycle::<Active>().unwrap_err(),
+            lag(n).into_lifecycle::<Terminated>().unwrap_err(),
+        ] {
+            assert_eq!(err.invalid, [problem]);
+            assert!(err.missing.is_empty());
+            assert!(err.to_string().ends_with(problem), "{err}");
+        }
+    }
+}
+
+#[test]
+fn list_bounds_are_checked_below_options_and_unions() {
+    let product = orch_core::ProductInfo {
+        product_id: orch_core::__private::Uuid::nil(),
+        name: "User internal".into(),
+        description: "user".into(),
+        product_type: "User".into(),
+        tag: "USER".into(),
+        status: orch_core::lifecycle::ProductLifecycle::Active,
+        created_at: None,
+        end_date: None,
+    };
+    let user = UserInactive {
+        affiliation: Affiliation::Internal,
+        user: draft(),
+        uplink: Some(AnyPort::Lag(lag(0))),
+        meta: orch_core::SubscriptionMeta::new(
+            orch_core::__private::Uuid::from_u128(1),
+            "c".into(),
+            product,
+        ),
+    };
+    assert_eq!(
+        user.validate().unwrap_err().problems,
+        ["uplink.members: 0 items, expected 1 to 8"]
+    );
+    let err = user.into_lifecycle::<Active>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "User cannot move to lifecycle active: missing user.group.group_name, \
+         user.group.group_id, user.user_id; uplink.members: 0 items, expected 1 to 8"
+    );
+}
+
+/// Fields named like the parameters and locals of the generated code (`node`, `cx`, `items`,
+/// `roots`, ...) do not shadow them.
+mod shadowing {
+    use orch_core::{Active, Initial, product, product_block};
+
+    #[product_block(name = "ShadowBlock")]
+    pub struct ShadowBlock {
+        pub node: super::PortBlock,
+        pub cx: i64,
+        #[items(max = 3)]
+        pub items: Vec<i64>,
+        pub w: Option<String>,
+        pub v: i64,
+        pub owner: i64,
+    }
+
+    #[product(product_type = "Shadow")]
+    pub struct Shadow {
+        pub cx: i64,
+        pub rcx: i64,
+        pub fixed_inputs: i64,
+        pub roots: ShadowBlock,
+    }
+
+    #[test]
+    fn fields_named_like_generated_variables_work() {
+        let b = ShadowBlock::<Initial> {
+            node: super::PortBlock {
+                speed: super::Speed::TenG,
+                meta: Default::default(),
+            },
+            cx: 1,
+            items: vec![1, 2, 3, 4],
+            w: None,
+            v: 2,
+            owner: 3,
+            meta: Default::default(),
+        };
+        assert_eq!(
+            b.validate().unwrap_err().problems,
+            ["items: 4 items, expected at most 3"]
+        );
+        let mut ok = b.clone();
+        ok.items.pop();
+        let active: ShadowBlock<Active> = ok.into_lifecycle().unwrap();
+        assert_eq!((active.cx, active.v, active.owner), (1, 2, 3));
+    }
+}

@@ -150,6 +150,47 @@ fn field_call(
     }
 }
 
+/// The local variable that holds a field's value while the struct is built: prefixed, so that
+/// a field named like a parameter of the generated function (`node`, `cx`) does not shadow it.
+fn local(f: &ModelField) -> syn::Ident {
+    use syn::ext::IdentExt;
+    format_ident!("__orch_{}", f.ident.unraw())
+}
+
+/// `ItemBounds { min, max }` of a field with `#[items(..)]`.
+fn item_bounds(f: &ModelField) -> Option<TokenStream> {
+    let orch = orch();
+    let items = f.items.as_ref()?;
+    let opt = |v: Option<u32>| match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (min, max) = (opt(items.min), opt(items.max));
+    Some(quote!(#orch::ItemBounds { min: #min, max: #max }))
+}
+
+/// The check of a list's length against its `#[items]` bounds, before `rest` (nothing for
+/// fields without bounds). `helper` is one of `orch_core::__private::items`' functions.
+fn bounds_check(
+    f: &ModelField,
+    helper: &str,
+    lifecycle: TokenStream,
+    value: TokenStream,
+    cx: TokenStream,
+) -> TokenStream {
+    let orch = orch();
+    let Some(bounds) = item_bounds(f) else {
+        return quote!();
+    };
+    let ty = &f.ty;
+    let helper = format_ident!("{}", helper);
+    if helper == "read_at" {
+        quote!(#orch::__private::items::read_at(#value, #bounds, #cx);)
+    } else {
+        quote!(#orch::__private::items::#helper::<#ty, #lifecycle>(#value, #bounds, #cx);)
+    }
+}
+
 fn generate(m: &Model) -> TokenStream {
     let orch = orch();
     let Model {
@@ -327,12 +368,17 @@ fn impls(m: &Model) -> TokenStream {
     let ident = &m.ident;
     let rust_name = ident.to_string();
     let idents: Vec<_> = m.fields.iter().map(|f| &f.ident).collect();
+    let locals: Vec<syn::Ident> = m.fields.iter().map(local).collect();
     let names: Vec<_> = m.fields.iter().map(|f| f.name.as_str()).collect();
     let field_types: Vec<&syn::Type> = m
         .fields
         .iter()
         .map(|f| &f.ty)
         .filter(|ty| !types::is_lifecycle_independent(ty))
+        // a block that holds itself (`Vec<ChainBlock>` in `ChainBlock`, orchestrator-core's
+        // `Optional["Self"]`): its bound would require the impl being declared, which rustc
+        // reports as an overflow; such a field is a `Field` exactly when the block is one
+        .filter(|ty| !types::mentions(ty, ident))
         .collect();
     let where_clause = where_clause(&field_types, &quote!(#orch::Field));
 
@@ -355,9 +401,17 @@ fn impls(m: &Model) -> TokenStream {
     });
     let converts = m.fields.iter().map(|f| {
         let id = &f.ident;
+        let local = local(f);
         let name = &f.name;
         let call = field_call(f, "convert_at", quote!(L, M), quote!(self.#id, cx));
-        quote!(let #id = cx.at(#name, |cx| #call);)
+        if f.items.is_none() {
+            return quote!(let #local = cx.at(#name, |cx| #call););
+        }
+        let check = bounds_check(f, "convert_at", quote!(L), quote!(&self.#id), quote!(cx));
+        quote!(let #local = cx.at(#name, |cx| {
+            #check
+            #call
+        });)
     });
 
     let writes: Vec<TokenStream> = m
@@ -367,7 +421,11 @@ fn impls(m: &Model) -> TokenStream {
             let id = &f.ident;
             let name = &f.name;
             let call = field_call(f, "write_at", quote!(L), quote!(&self.#id, w));
-            quote!(w.field(#name, |w| #call);)
+            let check = bounds_check(f, "write_at", quote!(L), quote!(&self.#id), quote!(w));
+            quote!(w.field(#name, |w| {
+                #check
+                #call
+            });)
         })
         .collect();
     let claims: Vec<TokenStream> = m
@@ -383,13 +441,15 @@ fn impls(m: &Model) -> TokenStream {
         .fields
         .iter()
         .map(|f| {
-            let id = &f.ident;
+            let local = local(f);
             let name = &f.name;
             let shape = shape(&f.ty);
             let call = field_call(f, "read_at", quote!(L), quote!(&items, cx));
+            let check = bounds_check(f, "read_at", quote!(L), quote!(&items), quote!(cx));
             quote! {
-                let #id = cx.at(#name, |cx| {
+                let #local = cx.at(#name, |cx| {
                     let items = #p::product_items(#shape, #name, fixed_inputs, roots);
+                    #check
                     #call
                 });
             }
@@ -399,7 +459,7 @@ fn impls(m: &Model) -> TokenStream {
         .fields
         .iter()
         .map(|f| {
-            let id = &f.ident;
+            let local = local(f);
             let name = &f.name;
             let shape = shape(&f.ty);
             let min = min_items(f);
@@ -409,7 +469,7 @@ fn impls(m: &Model) -> TokenStream {
                 Some(_) => field_call(f, "initial_at", quote!(L), quote!(cx)),
             };
             quote! {
-                let #id = if #shape.target.is_block() {
+                let #local = if #shape.target.is_block() {
                     cx.at(#name, |cx| #initial)
                 } else {
                     // a fixed input: its value comes from the product
@@ -533,7 +593,7 @@ fn impls(m: &Model) -> TokenStream {
                     ) -> #p::Option<Self> {
                         #(#product_reads)*
                         #p::Some(#ident {
-                            #(#idents: #idents?,)*
+                            #(#idents: #locals?,)*
                             meta,
                         })
                     }
@@ -545,7 +605,7 @@ fn impls(m: &Model) -> TokenStream {
                     ) -> #p::Option<Self> {
                         #(#product_initials)*
                         #p::Some(#ident {
-                            #(#idents: #idents?,)*
+                            #(#idents: #locals?,)*
                             meta,
                         })
                     }
@@ -625,20 +685,25 @@ fn impls(m: &Model) -> TokenStream {
         ModelKind::Product => quote!(),
         ModelKind::Block => {
             let block_reads = m.fields.iter().map(|f| {
-                let id = &f.ident;
+                let local = local(f);
                 let name = &f.name;
-                let call = field_call(f, "read_at", quote!(L), quote!(&node.items(#name), cx));
-                quote!(let #id = cx.at(#name, |cx| #call);)
+                let call = field_call(f, "read_at", quote!(L), quote!(&items, cx));
+                let check = bounds_check(f, "read_at", quote!(L), quote!(&items), quote!(cx));
+                quote!(let #local = cx.at(#name, |cx| {
+                    let items = node.items(#name);
+                    #check
+                    #call
+                });)
             });
             let block_initials = m.fields.iter().map(|f| {
-                let id = &f.ident;
+                let local = local(f);
                 let name = &f.name;
                 let min = min_items(f);
                 let call = match f.required_from {
                     None => field_call(f, "initial_at", quote!(L), quote!(#min, cx)),
                     Some(_) => field_call(f, "initial_at", quote!(L), quote!(cx)),
                 };
-                quote!(let #id = cx.at(#name, |cx| #call);)
+                quote!(let #local = cx.at(#name, |cx| #call);)
             });
             let writes = writes.clone();
             let claims = claims.clone();
@@ -660,7 +725,7 @@ fn impls(m: &Model) -> TokenStream {
                 pub fn __orch_read(node: #p::Node<'_>, cx: &mut #p::ReadCx) -> #p::Option<Self> {
                     #(#block_reads)*
                     #p::Some(#ident {
-                        #(#idents: #idents?,)*
+                        #(#idents: #locals?,)*
                         meta: #orch::BlockMeta::stored(node.id, node.instance.owner, node.instance.label.clone()),
                     })
                 }
@@ -669,7 +734,7 @@ fn impls(m: &Model) -> TokenStream {
                 pub fn __orch_initial(cx: &mut #p::ConvertCx) -> #p::Option<Self> {
                     #(#block_initials)*
                     #p::Some(#ident {
-                        #(#idents: #idents?,)*
+                        #(#idents: #locals?,)*
                         meta: #orch::BlockMeta::new(),
                     })
                 }
@@ -685,6 +750,18 @@ fn impls(m: &Model) -> TokenStream {
                 }
             }
         }
+    };
+
+    let validate_writer = match m.kind {
+        ModelKind::Product => quote! {
+            let mut w = #p::Writer::new(self.meta.subscription_id);
+            <Self as #orch::Product>::__write(self, &mut w);
+        },
+        // a block on its own is checked as its owner (or, while new, any subscription) saves it
+        ModelKind::Block => quote! {
+            let mut w = #p::Writer::new(self.meta.owner_subscription_id.unwrap_or(#p::Uuid::nil()));
+            self.__orch_write(&mut w);
+        },
     };
 
     quote! {
@@ -734,11 +811,29 @@ fn impls(m: &Model) -> TokenStream {
             pub fn into_lifecycle<M: #orch::Lifecycle>(self) -> #p::Result<#ident<M>, #orch::MissingFields> {
                 let mut cx = #p::ConvertCx::default();
                 match self.__orch_convert::<M>(&mut cx) {
-                    #p::Some(v) => #p::Ok(v),
-                    #p::None => #p::Err(#orch::MissingFields {
+                    #p::Some(v) if cx.is_ok() => #p::Ok(v),
+                    _ => {
+                        let (missing, invalid) = cx.into_parts();
+                        #p::Err(#orch::MissingFields {
+                            type_name: #rust_name,
+                            target: <M as #orch::Lifecycle>::STATUS,
+                            missing,
+                            invalid,
+                        })
+                    }
+                }
+            }
+
+            /// Checks what `save` would refuse, without a database: every list field of this
+            /// value's own blocks within its `#[items(min, max)]` bounds, and no block used
+            /// twice. Blocks of other subscriptions are checked when those are saved.
+            pub fn validate(&self) -> #p::Result<(), #orch::Invalid> {
+                #validate_writer
+                match w.finish() {
+                    #p::Ok(_) => #p::Ok(()),
+                    #p::Err(problems) => #p::Err(#orch::Invalid {
                         type_name: #rust_name,
-                        target: <M as #orch::Lifecycle>::STATUS,
-                        missing: cx.into_missing(),
+                        problems,
                     }),
                 }
             }
@@ -747,7 +842,7 @@ fn impls(m: &Model) -> TokenStream {
             pub fn __orch_convert<M: #orch::Lifecycle>(self, cx: &mut #p::ConvertCx) -> #p::Option<#ident<M>> {
                 #(#converts)*
                 #p::Some(#ident {
-                    #(#idents: #idents?,)*
+                    #(#idents: #locals?,)*
                     meta: self.meta.into_lifecycle(),
                 })
             }

@@ -52,6 +52,18 @@ pub(crate) fn is_lifecycle_independent(ty: &Type) -> bool {
         || unwrap(ty, "Vec").is_some_and(is_plain_value)
 }
 
+/// Whether `ty` names `ident` anywhere (`Vec<ChainBlock>` names `ChainBlock`).
+pub(crate) fn mentions(ty: &Type, ident: &syn::Ident) -> bool {
+    fn walk(tokens: proc_macro2::TokenStream, ident: &syn::Ident) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == *ident,
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), ident),
+            _ => false,
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(ty), ident)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +83,14 @@ mod tests {
         assert!(is_lifecycle_independent(&ty("Vec<u32>")));
         assert!(!is_lifecycle_independent(&ty("Option<Vec<u32>>")));
         assert!(!is_lifecycle_independent(&ty("Vec<UserBlock>")));
+    }
+
+    #[test]
+    fn finds_a_type_named_inside_another() {
+        let chain: syn::Ident = syn::parse_str("ChainBlock").unwrap();
+        assert!(mentions(&ty("Vec<ChainBlock>"), &chain));
+        assert!(mentions(&ty("Option<crate::m::ChainBlock>"), &chain));
+        assert!(!mentions(&ty("Vec<ChainBlockList>"), &chain));
+        assert!(!mentions(&ty("Vec<LinkBlock>"), &chain));
     }
 }

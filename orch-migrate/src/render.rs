@@ -275,7 +275,7 @@ pub fn migration(plan: &Plan, message: &str, at: DateTime<Utc>) -> Rendered {
 /// The migrations directory's `mod.rs` listing `modules`, which are sorted by name (and so by
 /// time, which is the order sea-orm-migration applies them in).
 ///
-/// Each module is `#[rustfmt::skip]`: `cargo fmt` leaves generated migrations exactly as
+/// Each module and the list are `#[rustfmt::skip]`: `cargo fmt` leaves generated code exactly as
 /// generated, so they can be compared with a fresh `generate` and diffs stay reviewable.
 pub fn mod_rs(modules: &[String]) -> String {
     let mut modules: Vec<&String> = modules.iter().collect();
@@ -295,6 +295,7 @@ pub fn mod_rs(modules: &[String]) -> String {
         )*
 
         /// The migrations of this directory, oldest first.
+        #[rustfmt::skip]
         pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             vec![#(Box::new(#idents::Migration)),*]
         }

@@ -683,6 +683,7 @@ async fn the_openapi_document_lists_the_paths() {
             "/api/products/{product_id}",
             "/api/resource_types/",
             "/api/resource_types/{resource_type_id}",
+            "/api/subscriptions/domain-model/{subscription_id}",
         ]
     );
     let list = &doc["paths"]["/api/products/"]["get"];

@@ -8,6 +8,7 @@
 //! A binary that uses these products must link this crate (`use workshop as _;`), or
 //! `inventory` never sees the registrations.
 
+pub mod demo;
 pub mod migrations;
 pub mod products;
 

@@ -1,9 +1,11 @@
 //! The workshop's command line: `workshop serve` shows what the migrations did, as
-//! orchestrator-core's products JSON API and as readable metadata pages.
+//! orchestrator-core's products JSON API and as readable metadata pages; `workshop demo`
+//! creates a user group and a user, saves, loads and moves them to active, and prints them.
 //!
 //! ```text
 //! cargo run -p orch-migrate -- up        # create orchestrator.db with the workshop's products
 //! cargo run -p workshop -- serve         # http://127.0.0.1:8080/metadata/products
+//! cargo run -p workshop -- demo          # two subscriptions, printed as JSON
 //! ```
 //!
 //! The database is `--database-url`, else `DATABASE_URL` (also read from `.env`), else the
@@ -54,6 +56,9 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
     },
+    /// Create a "User Group" and a "User internal" subscription in it, save, load, move both
+    /// to active (setting group_id and user_id), save, and print both as JSON.
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { bind } => serve(&cli.database_url, bind).await,
+            Command::Demo => demo(&cli.database_url).await,
         }
     });
     match result {
@@ -91,7 +97,7 @@ fn fail(message: &str) -> ExitCode {
 /// orchestrator-core's tables, or the address is taken; once running, a database that goes
 /// away is a 503 per request, and the server keeps running.
 async fn serve(database_url: &str, bind: SocketAddr) -> Result<(), String> {
-    let url = normalize(database_url)?;
+    let url = normalize(database_url, Access::ReadOnly)?;
     let shown = mask_password(&url);
     let db = connect(&url).await?;
     if let Err(e) = orch_core::entity::products::Entity::find()
@@ -124,6 +130,17 @@ async fn serve(database_url: &str, bind: SocketAddr) -> Result<(), String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Runs the demo on the database (which must exist, with the workshop's products) and prints
+/// what it did.
+async fn demo(database_url: &str) -> Result<(), String> {
+    let url = normalize(database_url, Access::ReadWrite)?;
+    let db = connect(&url).await?;
+    let result = workshop::demo::demo(&db).await;
+    db.close().await.ok();
+    print!("{}", result.map_err(|e| e.to_string())?);
+    Ok(())
 }
 
 /// Opens the database with short timeouts, so that an unreachable server is an error after
@@ -209,15 +226,29 @@ async fn shutdown() {
     }
 }
 
-/// Checks the scheme and opens SQLite files read-only unless the URL says otherwise: the server
-/// never writes, and a missing file is an error rather than a new empty database.
-fn normalize(url: &str) -> Result<String, String> {
+/// Whether a command writes to the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// `serve`: never writes.
+    ReadOnly,
+    /// `demo`: writes subscriptions.
+    ReadWrite,
+}
+
+/// Checks the scheme and opens SQLite files read-only (`serve`) or read-write (`demo`) unless
+/// the URL says otherwise; either way a missing file is an error rather than a new empty
+/// database.
+fn normalize(url: &str, access: Access) -> Result<String, String> {
     let url = url.trim();
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    let mode = match access {
+        Access::ReadOnly => "mode=ro",
+        Access::ReadWrite => "mode=rw",
+    };
     match scheme {
         "sqlite" if url.contains("mode=") || url.contains(":memory:") => Ok(url.to_owned()),
-        "sqlite" if url.contains('?') => Ok(format!("{url}&mode=ro")),
-        "sqlite" => Ok(format!("{url}?mode=ro")),
+        "sqlite" if url.contains('?') => Ok(format!("{url}&{mode}")),
+        "sqlite" => Ok(format!("{url}?{mode}")),
         "postgres" | "postgresql" | "mysql" => Ok(url.to_owned()),
         "mariadb" => Ok(url.replacen("mariadb://", "mysql://", 1)),
         _ => Err(format!(
@@ -252,23 +283,44 @@ mod tests {
 
     #[test]
     fn sqlite_files_are_opened_read_only_unless_the_url_says_otherwise() {
+        let ro = Access::ReadOnly;
         assert_eq!(
-            normalize(DEFAULT_DATABASE_URL).unwrap(),
+            normalize(DEFAULT_DATABASE_URL, ro).unwrap(),
             "sqlite://orchestrator.db?mode=ro"
         );
         assert_eq!(
-            normalize("sqlite://x.db?cache=shared").unwrap(),
+            normalize("sqlite://x.db?cache=shared", ro).unwrap(),
             "sqlite://x.db?cache=shared&mode=ro"
         );
         assert_eq!(
-            normalize("sqlite://x.db?mode=rwc").unwrap(),
+            normalize("sqlite://x.db?mode=rwc", ro).unwrap(),
             "sqlite://x.db?mode=rwc"
         );
         assert_eq!(
-            normalize("mariadb://root@h/db").unwrap(),
+            normalize("mariadb://root@h/db", ro).unwrap(),
             "mysql://root@h/db"
         );
-        assert_eq!(normalize("postgres://u@h/db").unwrap(), "postgres://u@h/db");
+        assert_eq!(
+            normalize("postgres://u@h/db", ro).unwrap(),
+            "postgres://u@h/db"
+        );
+    }
+
+    #[test]
+    fn the_demo_opens_sqlite_files_read_write_without_creating_them() {
+        let rw = Access::ReadWrite;
+        assert_eq!(
+            normalize(DEFAULT_DATABASE_URL, rw).unwrap(),
+            "sqlite://orchestrator.db?mode=rw"
+        );
+        assert_eq!(
+            normalize("sqlite://x.db?cache=shared", rw).unwrap(),
+            "sqlite://x.db?cache=shared&mode=rw"
+        );
+        assert_eq!(
+            normalize("postgres://u@h/db", rw).unwrap(),
+            "postgres://u@h/db"
+        );
     }
 
     #[test]
@@ -285,7 +337,7 @@ mod tests {
     #[test]
     fn bad_schemes_are_refused_without_showing_the_password() {
         assert_eq!(
-            normalize("oracle://scott:tiger@h/db").unwrap_err(),
+            normalize("oracle://scott:tiger@h/db", Access::ReadWrite).unwrap_err(),
             "unsupported database URL `oracle://scott:***@h/db`: expected sqlite://, postgres:// or mysql://"
         );
     }
@@ -307,6 +359,10 @@ mod tests {
         .unwrap();
         assert_eq!(cli.database_url, "sqlite://x.db");
         assert!(Cli::try_parse_from(["workshop", "serve", "--bind", "nope"]).is_err());
+        let cli =
+            Cli::try_parse_from(["workshop", "demo", "--database-url", "sqlite://y.db"]).unwrap();
+        assert!(matches!(cli.command, Command::Demo));
+        assert_eq!(cli.database_url, "sqlite://y.db");
         Cli::command().debug_assert();
     }
 }

@@ -195,6 +195,40 @@ pub(crate) async fn get_resource_type(
         .ok_or_else(|| ApiError::not_found(format!("Resource type id {id} not found")))
 }
 
+/// A subscription's domain model, loaded through its product's registered type: the
+/// subscription's fields, fixed inputs and blocks, each block with `in_use_by_ids` and
+/// `in_use_by_relations`, as orchestrator-core's endpoint answers.
+#[utoipa::path(
+    get,
+    path = "/api/subscriptions/domain-model/{subscription_id}",
+    tag = "Subscription",
+    params(("subscription_id" = Uuid, Path, description = "The subscription's id")),
+    responses(
+        (status = OK, description = "The domain model", body = serde_json::Value),
+        (status = NOT_FOUND, description = "No subscription has this id", body = Problem),
+        (status = UNPROCESSABLE_ENTITY, description = "The id is not a UUID", body = Problem),
+        (status = SERVICE_UNAVAILABLE, description = "The database cannot be reached", body = Problem),
+    )
+)]
+pub(crate) async fn subscription_domain_model(
+    State(state): State<ApiState>,
+    Path(subscription_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    use crate::subscription::SubscriptionError;
+    let id = parse_id(&subscription_id, "Subscription")?;
+    match crate::subscription::load_json(&state.db, id).await {
+        Ok(json) => Ok(Json(json)),
+        Err(SubscriptionError::NotFound(id)) => Err(ApiError::not_found(format!(
+            "Subscription with id: {id}, does not exist"
+        ))),
+        Err(SubscriptionError::Db(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e.to_string(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

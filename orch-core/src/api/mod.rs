@@ -12,6 +12,7 @@
 //! | `GET /api/product_blocks/{product_block_id}` | one block |
 //! | `GET /api/resource_types/` | all resource types (orch only) |
 //! | `GET /api/resource_types/{resource_type_id}` | one resource type |
+//! | `GET /api/subscriptions/domain-model/{subscription_id}` | a subscription's blocks and values |
 //! | `GET /api/openapi.json` | the OpenAPI document of the above ([`openapi`]) |
 //! | `GET /metadata/products`, `/metadata/product_blocks`, `/metadata/resource_types` | HTML pages with a filter box |
 //!
@@ -73,6 +74,7 @@ pub(crate) struct ApiState {
         (name = "Product", description = "Products with their blocks, fixed inputs and workflows"),
         (name = "Product block", description = "Product blocks with their resource types"),
         (name = "Resource type", description = "Resource types"),
+        (name = "Subscription", description = "Subscriptions as domain models"),
     )
 )]
 struct ApiDoc;
@@ -86,6 +88,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .routes(routes!(endpoints::get_product_block))
         .routes(routes!(endpoints::list_resource_types))
         .routes(routes!(endpoints::get_resource_type))
+        .routes(routes!(endpoints::subscription_domain_model))
 }
 
 /// The OpenAPI document of the JSON endpoints, as served at `/api/openapi.json`, for tools
@@ -131,6 +134,7 @@ pub fn router(db: DatabaseConnection) -> Router {
         "/api/product_blocks/{id}/",
         "/api/resource_types",
         "/api/resource_types/{id}/",
+        "/api/subscriptions/domain-model/{id}/",
         "/metadata/products/",
         "/metadata/product_blocks/",
         "/metadata/resource_types/",
@@ -171,6 +175,7 @@ mod tests {
                 "/api/products/{product_id}",
                 "/api/resource_types/",
                 "/api/resource_types/{resource_type_id}",
+                "/api/subscriptions/domain-model/{subscription_id}",
             ]
         );
     }

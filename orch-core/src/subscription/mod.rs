@@ -32,7 +32,8 @@ use crate::field::MissingFields;
 use crate::lifecycle::SubscriptionLifecycle;
 
 pub use store::{
-    SaveStats, check_dependants, from_product, load, load_one, save, save_all, stamp_dates,
+    SaveStats, check_dependants, from_product, load, load_json, load_one, save, save_all,
+    stamp_dates,
 };
 
 /// A database connection `orch` can read, write and open transactions on: a

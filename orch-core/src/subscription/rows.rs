@@ -97,7 +97,8 @@ impl Writer {
         }
     }
 
-    /// The rows, or every problem found (an owned instance used twice).
+    /// The rows, or every problem found (an owned instance used twice, a list outside its
+    /// bounds).
     pub fn finish(self) -> Result<Rows, Vec<String>> {
         if self.errors.is_empty() {
             Ok(self.rows)
@@ -115,6 +116,21 @@ impl Writer {
         f(self);
         self.path.pop();
         self.position = saved;
+    }
+
+    /// Writes item `index` of the current list field: only the path of problems changes
+    /// (`saps.1.port`).
+    pub fn at(&mut self, index: usize, f: impl FnOnce(&mut Self)) {
+        self.path.push(index.to_string());
+        f(self);
+        self.path.pop();
+    }
+
+    /// Records why the current field cannot be written (a list outside its bounds); `finish`
+    /// then returns every such problem instead of rows.
+    pub fn invalid(&mut self, message: impl std::fmt::Display) {
+        self.errors
+            .push(format!("{}: {message}", self.path.join(".")));
     }
 
     /// Writes one value of the current field.

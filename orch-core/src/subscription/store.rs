@@ -186,11 +186,12 @@ pub async fn from_product<P: Product, C: Connection>(
             Ok(p)
         }
         _ => {
-            let mut problems: Vec<String> = cx
-                .into_missing()
+            let (missing, invalid) = cx.into_parts();
+            let mut problems: Vec<String> = missing
                 .into_iter()
                 .map(|path| format!("{path} needs a value in every lifecycle and has no default"))
                 .collect();
+            problems.extend(invalid);
             problems.extend(rcx.into_errors());
             Err(SubscriptionError::Incomplete {
                 type_name: P::descriptor().rust_name,
@@ -1004,4 +1005,190 @@ pub fn stamp_dates<L>(meta: &mut SubscriptionMeta<L>, target: SubscriptionLifecy
         }
         _ => {}
     }
+}
+
+/// A stored subscription as JSON in the shape of orchestrator-core's
+/// `GET /api/subscriptions/domain-model/{id}`: the subscription's fields, its fixed inputs and
+/// blocks (each with `in_use_by_ids` and `in_use_by_relations`), read through the descriptors of
+/// the product's registered type, so any registered product can be shown without naming its
+/// Rust type. Seven queries, whatever the size of the subscription.
+pub async fn load_json<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<serde_json::Value, SubscriptionError> {
+    use serde_json::{Map, Value as Json, json};
+    let row = subscriptions::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(SubscriptionError::NotFound(id))?;
+    let product = products::Entity::find_by_id(row.product_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| SubscriptionError::ProductNotFound(ProductRef::Id(row.product_id)))?;
+    let registry = SUBSCRIPTION_MODEL_REGISTRY
+        .get()
+        .map_err(|e| SubscriptionError::Metadata {
+            missing: vec![e.to_string()],
+        })?;
+    let descriptor = registry
+        .product(&product.name)
+        .ok_or_else(|| SubscriptionError::NotRegistered(product.name.clone()))?
+        .product_type;
+    let fixed = fixed_inputs_of(db, vec![row.product_id])
+        .await?
+        .remove(&row.product_id)
+        .unwrap_or_default();
+    let graph = load_graph(db, &[id]).await?;
+    let backend = db.get_database_backend();
+    let mut users: HashMap<Uuid, Vec<(Uuid, Uuid)>> = HashMap::new();
+    for r in rows(
+        db,
+        format!(
+            "{}SELECT r.depends_on_id AS child, r.in_use_by_id AS parent, p.subscription_id AS owner \
+             FROM subscription_instance_relations r \
+             JOIN subscription_instances p ON p.subscription_instance_id = r.in_use_by_id \
+             WHERE r.depends_on_id IN (SELECT id FROM reach) ORDER BY r.in_use_by_id",
+            reach(backend, 1)
+        ),
+        vec![id.into()],
+    )
+    .await?
+    {
+        users
+            .entry(r.try_get("", "child")?)
+            .or_default()
+            .push((r.try_get("", "parent")?, r.try_get("", "owner")?));
+    }
+
+    let value_json = |field: &crate::FieldDescriptor, stored: &[String]| -> Json {
+        let one = |s: &String| match field.value_type() {
+            Some(vt) => (vt.to_json)(s).unwrap_or_else(|_| Json::String(s.clone())),
+            None => Json::String(s.clone()),
+        };
+        match field.shape.cardinality {
+            crate::Cardinality::List => Json::Array(stored.iter().map(one).collect()),
+            _ => stored.first().map_or(Json::Null, one),
+        }
+    };
+    fn block_json(
+        node: Node<'_>,
+        block: &'static crate::BlockDescriptor,
+        users: &HashMap<Uuid, Vec<(Uuid, Uuid)>>,
+        value_json: &dyn Fn(&crate::FieldDescriptor, &[String]) -> serde_json::Value,
+        depth: usize,
+    ) -> serde_json::Value {
+        use serde_json::{Map, Value as Json, json};
+        let mut map = Map::new();
+        map.insert("name".into(), json!(block.name));
+        map.insert(
+            "subscription_instance_id".into(),
+            json!(node.id.to_string()),
+        );
+        map.insert(
+            "owner_subscription_id".into(),
+            json!(node.instance.owner.to_string()),
+        );
+        map.insert("label".into(), json!(node.instance.label));
+        for field in block.fields {
+            let v = if field.is_block() {
+                let children: Vec<Json> = node
+                    .instance
+                    .children
+                    .get(field.name)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|child| node.graph.node(*child))
+                    .filter_map(|child| {
+                        let d = field.blocks().find(|b| b.name == child.instance.block)?;
+                        // stored instance graphs are acyclic; the depth guards against bad data
+                        (depth < 64).then(|| block_json(child, d, users, value_json, depth + 1))
+                    })
+                    .collect();
+                match field.shape.cardinality {
+                    crate::Cardinality::List => Json::Array(children),
+                    _ => children.into_iter().next().unwrap_or(Json::Null),
+                }
+            } else {
+                let stored = node
+                    .instance
+                    .values
+                    .get(field.name)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                value_json(field, stored)
+            };
+            map.insert(field.name.to_owned(), v);
+        }
+        let used_by = users.get(&node.id).map(Vec::as_slice).unwrap_or_default();
+        map.insert(
+            "in_use_by_ids".into(),
+            Json::Array(used_by.iter().map(|(p, _)| json!(p.to_string())).collect()),
+        );
+        map.insert(
+            "in_use_by_relations".into(),
+            Json::Array(
+                used_by
+                    .iter()
+                    .map(|(p, s)| {
+                        json!({"subscription_instance_id": p.to_string(), "subscription_id": s.to_string()})
+                    })
+                    .collect(),
+            ),
+        );
+        Json::Object(map)
+    }
+
+    let ts = |d: Option<DateTime<Utc>>| {
+        d.map_or(Json::Null, |d| json!(d.timestamp_micros() as f64 / 1e6))
+    };
+    let mut map = Map::new();
+    map.insert(
+        "product".into(),
+        json!({
+            "product_id": product.product_id.to_string(),
+            "name": product.name,
+            "description": product.description,
+            "product_type": product.product_type,
+            "tag": product.tag,
+            "status": product.status,
+            "created_at": ts(Some(product.created_at)),
+            "end_date": ts(product.end_date),
+        }),
+    );
+    map.insert("customer_id".into(), json!(row.customer_id));
+    map.insert(
+        "subscription_id".into(),
+        json!(row.subscription_id.to_string()),
+    );
+    map.insert("description".into(), json!(row.description));
+    map.insert("status".into(), json!(row.status));
+    map.insert("insync".into(), json!(row.insync));
+    map.insert("start_date".into(), ts(row.start_date));
+    map.insert("end_date".into(), ts(row.end_date));
+    map.insert("note".into(), json!(row.note));
+    map.insert("version".into(), json!(row.version));
+    let roots = roots_of(&graph, id);
+    for field in descriptor.fields {
+        let v = if field.is_block() {
+            let names: Vec<&str> = field.blocks().map(|b| b.name).collect();
+            let blocks: Vec<Json> = roots
+                .iter()
+                .filter(|n| names.contains(&n.instance.block.as_str()))
+                .filter_map(|n| {
+                    let d = field.blocks().find(|b| b.name == n.instance.block)?;
+                    Some(block_json(*n, d, &users, &value_json, 0))
+                })
+                .collect();
+            match field.shape.cardinality {
+                crate::Cardinality::List => Json::Array(blocks),
+                _ => blocks.into_iter().next().unwrap_or(Json::Null),
+            }
+        } else {
+            let stored: Vec<String> = fixed.get(field.name).cloned().into_iter().collect();
+            value_json(field, &stored)
+        };
+        map.insert(field.name.to_owned(), v);
+    }
+    map.insert("customer_descriptions".into(), Json::Array(Vec::new()));
+    Ok(Json::Object(map))
 }

@@ -9,8 +9,7 @@ use orch_core::migration::MigrationTrait;
 mod m20261125_093019_add_user_and_usergroup_products;
 
 /// The migrations of this directory, oldest first.
+#[rustfmt::skip]
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(
-        m20261125_093019_add_user_and_usergroup_products::Migration,
-    )]
+    vec![Box::new(m20261125_093019_add_user_and_usergroup_products::Migration)]
 }
