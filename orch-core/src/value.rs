@@ -240,7 +240,8 @@ impl FieldValue for Uuid {
 }
 
 macro_rules! display_value {
-    ($($t:ty => $name:literal),*) => {$(
+    ($($(#[$doc:meta])* $t:ty => $name:literal),* $(,)?) => {$(
+        $(#[$doc])*
         impl FieldValue for $t {
             const TYPE_NAME: &'static str = $name;
             fn to_stored(&self) -> String {
@@ -252,7 +253,17 @@ macro_rules! display_value {
         }
     )*};
 }
-display_value!(IpAddr => "IPAddress", Ipv4Addr => "IPv4Address", Ipv6Addr => "IPv6Address");
+display_value!(
+    /// An IPv4 or IPv6 address (pydantic's `IPvAnyAddress`), stored as Python's `str()` of an
+    /// `ipaddress` address: `10.0.0.1`, `2001:db8::1`. An address with a `:` is IPv6.
+    IpAddr => "IPAddress",
+    /// An IPv4 address (Python's `IPv4Address`), stored in dotted decimal: `10.0.0.1`. Leading
+    /// zeros (`010.0.0.1`) are refused, as Python refuses them.
+    Ipv4Addr => "IPv4Address",
+    /// An IPv6 address (Python's `IPv6Address`), stored as Python writes it: lowercase, the
+    /// longest run of zero groups compressed (`2001:db8::1`). Any valid spelling is read.
+    Ipv6Addr => "IPv6Address",
+);
 
 #[cfg(test)]
 mod tests {
@@ -277,6 +288,51 @@ mod tests {
         round_trip(id, "12345678-9abc-def0-1234-56789abcdef0");
         round_trip(IpAddr::from([10, 0, 0, 1]), "10.0.0.1");
         round_trip("2001:db8::1".parse::<Ipv6Addr>().unwrap(), "2001:db8::1");
+    }
+
+    #[test]
+    fn addresses_store_what_python_stores() {
+        round_trip(Ipv4Addr::new(192, 0, 2, 7), "192.0.2.7");
+        round_trip(Ipv4Addr::UNSPECIFIED, "0.0.0.0");
+        round_trip(IpAddr::from(Ipv6Addr::LOCALHOST), "::1");
+        round_trip(Ipv6Addr::UNSPECIFIED, "::");
+        // any spelling is read; the stored form is Python's: lowercase, zeros compressed
+        let v6 = Ipv6Addr::from_stored("2001:DB8:0:0:0:0:0:1").unwrap();
+        assert_eq!(v6.to_stored(), "2001:db8::1");
+        assert_eq!(
+            IpAddr::from_stored(" 10.0.0.1 "),
+            Ok(IpAddr::from([10, 0, 0, 1]))
+        );
+        assert!(matches!(IpAddr::from_stored("fe80::1"), Ok(IpAddr::V6(_))));
+        assert_eq!(ValueType::of::<IpAddr>().kind, ValueKind::Custom);
+        assert_eq!(
+            (ValueType::of::<Ipv4Addr>().to_json)("10.0.0.1").unwrap(),
+            serde_json::json!("10.0.0.1"),
+            "a string in JSON, as pydantic dumps it"
+        );
+    }
+
+    #[test]
+    fn bad_addresses_are_clear_errors() {
+        let msg = |e: ValueError| e.to_string();
+        assert_eq!(
+            msg(Ipv4Addr::from_stored("10.0.0.256").unwrap_err()),
+            "`10.0.0.256` is not a valid IPv4Address: invalid IPv4 address syntax"
+        );
+        assert_eq!(
+            msg(Ipv6Addr::from_stored("2001:db8::g").unwrap_err()),
+            "`2001:db8::g` is not a valid IPv6Address: invalid IPv6 address syntax"
+        );
+        assert_eq!(
+            msg(IpAddr::from_stored("10.0.0").unwrap_err()),
+            "`10.0.0` is not a valid IPAddress: invalid IP address syntax"
+        );
+        // what Python's ipaddress refuses too: leading zeros, the other family, a prefix
+        for bad in ["010.0.0.1", "::1", "10.0.0.0/24", ""] {
+            assert!(Ipv4Addr::from_stored(bad).is_err(), "{bad:?}");
+        }
+        assert!(Ipv6Addr::from_stored("10.0.0.1").is_err());
+        assert!((ValueType::of::<IpAddr>().check)("example.net").is_err());
     }
 
     #[test]

@@ -9,12 +9,15 @@
 
 use network::demo::{self, Demo};
 use network::{
-    CoreLink, CoreLinkInactive, CoreLinkSpeed, L2vpn, L2vpnInactive, Node, NodeInactive,
-    NodeStatus, NodeType, Nsip2p, Nsip2pError, Nsip2pInactive, Nsistp, NsistpInactive, Port,
-    PortInactive, PortSpeed, SapBlockInactive, VlanRanges,
+    CoreLink, CoreLinkInactive, CoreLinkSpeed, CorePortBlock, L2vpn, L2vpnInactive, Node,
+    NodeInactive, NodeStatus, NodeType, Nsip2p, Nsip2pError, Nsip2pInactive, Nsistp,
+    NsistpInactive, Port, PortInactive, PortMode, PortSpeed, SapBlock, SapBlockInactive,
+    VlanRanges,
 };
 use orch_core::subscription::SubscriptionError;
-use orch_core::{Active, Initial, Provisioning, SUBSCRIPTION_MODEL_REGISTRY, Terminated};
+use orch_core::{
+    Active, BlockMeta, FieldValue, Initial, Provisioning, SUBSCRIPTION_MODEL_REGISTRY, Terminated,
+};
 use orch_migrate::answers::Answers;
 use orch_migrate::catalog::Catalog;
 use orch_migrate::generate::{self, Outcome};
@@ -388,6 +391,15 @@ async fn scalar(conn: &DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+async fn scalar_text(conn: &DatabaseConnection, sql: &str) -> String {
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<String>(0).unwrap()
+}
+
 /// The values stored for resource type `rt`, sorted.
 async fn stored_values(conn: &DatabaseConnection, rt: &str) -> Vec<String> {
     let sql = format!(
@@ -758,10 +770,421 @@ async fn list_bounds_are_enforced(backend: Backend) {
     );
 }
 
+/// The answers file is checked against the models' value types: a fixed input of an integer
+/// enum takes only its values, and every problem is reported at once.
+#[test]
+fn answers_are_checked_against_the_fixed_input_types() {
+    let registry = SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
+    let desired = Catalog::from_registry(registry);
+    Answers::parse(ANSWERS, "answers.toml", &desired).expect("the committed answers are valid");
+    let wrong = ANSWERS
+        .replace(
+            "[products.\"port 10G\"]\ndescription = \"Network port\"\ntag = \"PORT\"\nfixed_inputs = { speed = \"10000\" }",
+            "[products.\"port 10G\"]\ndescription = \"Network port\"\ntag = \"PORT\"\nfixed_inputs = { speed = \"10G\" }",
+        )
+        .replace(
+            "[products.\"core link 10G\"]\ndescription = \"Core link\"\ntag = \"CORE_LINK\"\nfixed_inputs = { speed = \"10000\" }",
+            "[products.\"core link 10G\"]\ndescription = \"Core link\"\ntag = \"CORE_LINK\"\nfixed_inputs = { speed = \"40000\" }",
+        )
+        .replace("node_type = \"FRR\"", "node_type = \"Juniper\"");
+    let err = Answers::parse(&wrong, "answers.toml", &desired).unwrap_err();
+    let expected = [
+        (
+            "products.\"core link 10G\".fixed_inputs.speed",
+            "40000",
+            CoreLinkSpeed::TYPE_NAME,
+            CoreLinkSpeed::CHOICES,
+        ),
+        (
+            "products.\"node FRR\".fixed_inputs.node_type",
+            "Juniper",
+            NodeType::TYPE_NAME,
+            NodeType::CHOICES,
+        ),
+        (
+            "products.\"port 10G\".fixed_inputs.speed",
+            "10G",
+            PortSpeed::TYPE_NAME,
+            PortSpeed::CHOICES,
+        ),
+    ];
+    assert_eq!(err.problems.len(), expected.len(), "{err}");
+    for (problem, (key, value, type_name, choices)) in err.problems.iter().zip(expected) {
+        // one line per problem: the key, the value given, the type and every value it takes
+        assert!(problem.starts_with(&format!("{key}: ")), "{problem}");
+        assert!(
+            problem.contains(&format!("{value:?} is not a valid {type_name}")),
+            "{problem}"
+        );
+        assert!(problem.ends_with(&choices.join(", ")), "{problem}");
+    }
+}
+
+/// Enums are stored as their values (a string enum as its name, an integer enum as its
+/// number), and a stored value outside the enum is an error naming the field, not a default.
+async fn enums_are_stored_as_values_and_checked_on_load(backend: Backend) {
+    let Some(db) = network_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let Demo { saved, .. } = demo::demo(conn).await.unwrap();
+
+    // a value with a space, as the example's PortMode has
+    let mut port = saved.ports[1].clone();
+    port.port.port_mode = PortMode::LinkMember;
+    port.save(conn).await.unwrap();
+    let mut modes = vec![
+        PortMode::Tagged.to_stored(),
+        PortMode::LinkMember.to_stored(),
+    ];
+    modes.sort();
+    assert_eq!(stored_values(conn, "port_mode").await, modes);
+    let back = Port::<Active>::from_subscription(conn, port.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(back, port);
+    assert_eq!(back.port.port_mode, PortMode::LinkMember);
+
+    // the integer enum's fixed input row holds the number
+    let speed = scalar_text(
+        conn,
+        "SELECT f.value FROM fixed_inputs f JOIN products p ON p.product_id = f.product_id \
+         WHERE p.name = 'port 100G' AND f.name = 'speed'",
+    )
+    .await;
+    assert_eq!(speed, PortSpeed::HundredGig.to_stored());
+    assert_eq!(speed, PortSpeed::HundredGig.mbit_per_s().to_string());
+
+    // a fixed input written by someone else that is not a PortSpeed: loading a port of the
+    // product and creating one both say so
+    let set_speed = |value: &str| {
+        format!(
+            "UPDATE fixed_inputs SET value = '{value}' WHERE name = 'speed' AND product_id IN \
+             (SELECT product_id FROM products WHERE name = 'port 10G')"
+        )
+    };
+    conn.execute_unprepared(&set_speed("10G")).await.unwrap();
+    let bad_speed = format!(
+        "`10G` is not a valid PortSpeed: expected one of: {}",
+        PortSpeed::CHOICES.join(", ")
+    );
+    let err = Port::<Active>::from_subscription(conn, saved.ports[0].meta.subscription_id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("speed: {bad_speed}")), "{err}");
+    let new: Result<PortInactive, _> = Port::from_product(conn, "port 10G", "c").await;
+    let err = new.unwrap_err().to_string();
+    assert!(err.contains(&format!("speed: {bad_speed}")), "{err}");
+    conn.execute_unprepared(&set_speed(&PortSpeed::TenGig.to_stored()))
+        .await
+        .unwrap();
+    let back = Port::<Active>::from_subscription(conn, saved.ports[0].meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(back, saved.ports[0]);
+
+    // a node status written by someone else that is not a NodeStatus: node and port say so
+    conn.execute_unprepared(
+        "UPDATE subscription_instance_values SET value = 'up' WHERE value = 'active' \
+         AND resource_type_id IN (SELECT resource_type_id FROM resource_types \
+         WHERE resource_type = 'node_status')",
+    )
+    .await
+    .unwrap();
+    let bad_status = format!(
+        "`up` is not a valid NodeStatus: expected one of: {}",
+        NodeStatus::CHOICES.join(", ")
+    );
+    let err = Node::<Active>::from_subscription(conn, saved.nodes[0].meta.subscription_id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("node.node_status: {bad_status}")),
+        "{err}"
+    );
+    let err = Port::<Active>::from_subscription(conn, saved.ports[0].meta.subscription_id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("port.node.node_status: {bad_status}")),
+        "{err}"
+    );
+}
+
+/// A block of another subscription is that subscription's: its users read what the owner
+/// saved, never write it, and the owner cannot be terminated while an active user needs it.
+async fn shared_blocks_belong_to_their_owner(backend: Backend) {
+    let Some(db) = network_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let Demo { saved, .. } = demo::demo(conn).await.unwrap();
+    let instances = scalar(conn, "SELECT COUNT(*) FROM subscription_instances").await;
+
+    // the owner changes its node: the port, the core link and the L2VPN (through its SAP's
+    // port) all read the change, and none of them is written
+    let mut node_a = saved.nodes[0].clone();
+    node_a.node.node_description = Some("core router, rack 3".into());
+    node_a.save(conn).await.unwrap();
+    assert_eq!(node_a.meta.version, saved.nodes[0].meta.version + 1);
+    let net = demo::load(conn, &saved).await.unwrap();
+    assert_eq!(net.nodes[0], node_a);
+    assert_eq!(net.ports[0].port.node, node_a.node);
+    assert_eq!(net.core_link.core_link.ports[0].node, node_a.node);
+    assert_eq!(net.l2vpn.virtual_circuit.saps[0].port.node, node_a.node);
+    assert_eq!(
+        net.ports[1].port.node, saved.nodes[1].node,
+        "node-b unchanged"
+    );
+    for (loaded, before) in [
+        (net.ports[0].meta.version, saved.ports[0].meta.version),
+        (net.core_link.meta.version, saved.core_link.meta.version),
+        (net.l2vpn.meta.version, saved.l2vpn.meta.version),
+    ] {
+        assert_eq!(loaded, before, "a user is not written when its owner is");
+    }
+
+    // a user's copy of the shared block is not written back: its own fields are
+    let mut port = net.ports[0].clone();
+    port.port.node.node_name = "renamed-by-the-port".into();
+    port.port.port_description = Some("uplink".into());
+    port.save(conn).await.unwrap();
+    let node_back = Node::<Active>::from_subscription(conn, node_a.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(node_back, node_a, "the node subscription is untouched");
+    let port_back = Port::<Active>::from_subscription(conn, port.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(port_back.port.node, node_a.node, "read from its owner");
+    assert_eq!(port_back.port.port_description.as_deref(), Some("uplink"));
+    assert_eq!(
+        scalar(conn, "SELECT COUNT(*) FROM subscription_instances").await,
+        instances,
+        "no copies of shared blocks"
+    );
+
+    // node-a is used by its port and by the core link: terminating it names both; the L2VPN
+    // uses the port's block, not the node's, and is not in the way
+    let err = node_back
+        .clone()
+        .transition::<Terminated>(conn)
+        .await
+        .unwrap_err();
+    let SubscriptionError::UnsafeTransition { dependants, .. } = &err else {
+        panic!("not an unsafe transition: {err}");
+    };
+    let mut users: Vec<_> = dependants.iter().map(|d| d.subscription_id).collect();
+    let mut expected = vec![
+        saved.ports[0].meta.subscription_id,
+        saved.core_link.meta.subscription_id,
+    ];
+    users.sort();
+    expected.sort();
+    assert_eq!(users, expected);
+    let msg = err.to_string();
+    for user in [
+        &saved.ports[0].meta.description,
+        &saved.core_link.meta.description,
+    ] {
+        assert!(msg.contains(&format!("{user:?}")), "{user} in {msg}");
+    }
+    assert!(!msg.contains(&saved.l2vpn.meta.description), "{msg}");
+    assert_eq!(
+        Node::<Active>::from_subscription(conn, node_a.meta.subscription_id)
+            .await
+            .unwrap(),
+        node_a,
+        "still active and unchanged"
+    );
+
+    // an L2VPN being set up (initial) is not in the way of terminating node-b's port; the
+    // active L2VPN is. Once that one is terminated, the port can go
+    let mut draft: L2vpnInactive = L2vpn::from_product(conn, "l2vpn", "c").await.unwrap();
+    for (sap, port) in draft.virtual_circuit.saps.iter_mut().zip(&saved.ports) {
+        sap.port = Some(port.port.clone().into_lifecycle().unwrap());
+    }
+    draft.save(conn).await.unwrap();
+    let port_b = saved.ports[1].clone();
+    let err = port_b
+        .clone()
+        .transition::<Terminated>(conn)
+        .await
+        .unwrap_err();
+    let SubscriptionError::UnsafeTransition { dependants, .. } = &err else {
+        panic!("not an unsafe transition: {err}");
+    };
+    assert_eq!(
+        dependants
+            .iter()
+            .map(|d| d.subscription_id)
+            .collect::<Vec<_>>(),
+        [saved.l2vpn.meta.subscription_id],
+        "only the active L2VPN, not the initial one"
+    );
+    let mut vpn = net.l2vpn.transition::<Terminated>(conn).await.unwrap();
+    vpn.save(conn).await.unwrap();
+    let mut port_b = port_b.transition::<Terminated>(conn).await.unwrap();
+    port_b.save(conn).await.unwrap();
+    // the initial L2VPN still loads; its SAPs read the ports as their owners hold them now,
+    // not as they were when the draft was made
+    let draft_back = L2vpn::<Initial>::from_subscription(conn, draft.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(draft_back.meta, draft.meta);
+    let sap_ports: Vec<_> = draft_back
+        .virtual_circuit
+        .saps
+        .iter()
+        .map(|s| s.port.as_ref().unwrap())
+        .collect();
+    assert_eq!(sap_ports[0].port_description.as_deref(), Some("uplink"));
+    assert_eq!(
+        sap_ports[0].node,
+        Some(node_a.node.clone().into_lifecycle().unwrap())
+    );
+    assert_eq!(
+        sap_ports[1].meta.owner_subscription_id,
+        Some(port_b.meta.subscription_id)
+    );
+}
+
+/// The list bounds hold in every lifecycle, for a loaded active subscription as for a new one,
+/// and in a batch: one subscription out of bounds means nothing of the batch is written.
+async fn list_bounds_hold_for_active_subscriptions_and_batches(backend: Backend) {
+    let Some(db) = network_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let Demo { saved, .. } = demo::demo(conn).await.unwrap();
+    let vpn = saved.l2vpn.clone();
+    let (min, max) = (2, 8);
+    let bound = |n: usize| {
+        format!(
+            "virtual_circuit.saps: {n} item{}, expected {min} to {max}",
+            if n == 1 { "" } else { "s" }
+        )
+    };
+
+    for n in [min - 1, max + 1] {
+        let mut bad = vpn.clone();
+        let template = bad.virtual_circuit.saps[0].clone();
+        bad.virtual_circuit.saps.resize_with(n, || SapBlock {
+            meta: BlockMeta::new(),
+            ..template.clone()
+        });
+        assert_eq!(bad.validate().unwrap_err().problems, [bound(n)]);
+        // no lifecycle takes it, not even terminated
+        let err = bad.clone().into_lifecycle::<Terminated>().unwrap_err();
+        assert_eq!(err.invalid, [bound(n)]);
+        let err = bad
+            .clone()
+            .transition::<Terminated>(conn)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(&bound(n)), "{err}");
+        // nor is it saved
+        let err = bad.clone().save(conn).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "subscription {} cannot be saved: {}",
+                vpn.meta.subscription_id,
+                bound(n)
+            )
+        );
+        let back = L2vpn::<Active>::from_subscription(conn, vpn.meta.subscription_id)
+            .await
+            .unwrap();
+        assert_eq!(back, vpn, "the stored L2VPN is unchanged");
+    }
+
+    // a batch with one L2VPN out of bounds writes none of them
+    let mut changed = vpn.clone();
+    changed.virtual_circuit.speed += 1000;
+    let mut single = vpn.clone();
+    single.meta.subscription_id = uuid::Uuid::new_v4();
+    single.meta.description = "one SAP only".into();
+    single.virtual_circuit.meta = BlockMeta::new();
+    single.virtual_circuit.saps.truncate(1);
+    single.virtual_circuit.saps[0].meta = BlockMeta::new();
+    let mut batch = vec![changed.clone(), single.clone()];
+    let err = L2vpn::save_all(conn, &mut batch).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "subscription {} cannot be saved: {}",
+            single.meta.subscription_id,
+            bound(1)
+        )
+    );
+    let back = L2vpn::<Active>::from_subscription(conn, vpn.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        back, vpn,
+        "the valid one of the batch is not written either"
+    );
+    assert!(
+        L2vpn::<Active>::from_subscription(conn, single.meta.subscription_id)
+            .await
+            .is_err()
+    );
+    // with the bound met, the same batch is saved
+    let template = single.virtual_circuit.saps[0].clone();
+    batch[1].virtual_circuit.saps.push(SapBlock {
+        meta: BlockMeta::new(),
+        vlan: VlanRanges::single(demo::VLAN + 1).unwrap(),
+        ..template
+    });
+    L2vpn::save_all(conn, &mut batch).await.unwrap();
+    let ids: Vec<_> = batch.iter().map(|s| s.meta.subscription_id).collect();
+    let loaded = L2vpn::<Active>::from_subscriptions(conn, &ids)
+        .await
+        .unwrap();
+    assert_eq!(loaded, batch);
+
+    // a core link has exactly two ports, in each direction
+    for n in [1, 3] {
+        let mut link = saved.core_link.clone();
+        let template = link.core_link.ports[0].clone();
+        link.core_link.ports.resize_with(n, || CorePortBlock {
+            meta: BlockMeta::new(),
+            ..template.clone()
+        });
+        let expected = format!(
+            "core_link.ports: {n} item{}, expected exactly 2",
+            if n == 1 { "" } else { "s" }
+        );
+        assert_eq!(
+            link.validate().unwrap_err().problems,
+            std::slice::from_ref(&expected)
+        );
+        let err = link.clone().save(conn).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "subscription {} cannot be saved: {expected}",
+                link.meta.subscription_id
+            )
+        );
+    }
+    let back = CoreLink::<Active>::from_subscription(conn, saved.core_link.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(back, saved.core_link);
+}
+
 tests::per_backend!(
     generated_rows_match_the_example,
     the_committed_module_applies_checks_and_rolls_back,
     the_demo,
     every_product_round_trips,
-    list_bounds_are_enforced
+    list_bounds_are_enforced,
+    enums_are_stored_as_values_and_checked_on_load,
+    shared_blocks_belong_to_their_owner,
+    list_bounds_hold_for_active_subscriptions_and_batches
 );

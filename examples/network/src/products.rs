@@ -439,3 +439,104 @@ register_products! {
     "nsistp" => Nsistp,
     "nsip2p" => Nsip2p,
 }
+
+#[cfg(test)]
+mod tests {
+    use orch_core::ValueKind;
+
+    use super::*;
+
+    /// Every variant of a value enum, read back from its stored value.
+    fn every<T: FieldValue>() -> Vec<T> {
+        T::CHOICES
+            .iter()
+            .map(|s| T::from_stored(s).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn speeds_are_integer_enums_stored_as_their_numbers() {
+        // the example's `PortSpeed(IntEnum)` and `CoreLinkSpeed(IntEnum)`, in Mbit/s
+        assert_eq!(
+            PortSpeed::CHOICES,
+            ["1000", "10000", "40000", "100000", "400000"]
+        );
+        assert_eq!(CoreLinkSpeed::CHOICES, ["10000", "100000"]);
+        assert_eq!(PortSpeed::KIND, ValueKind::Enum);
+        let ports = every::<PortSpeed>();
+        assert_eq!(ports.len(), 5);
+        assert!(ports.is_sorted(), "declared from slow to fast");
+        for speed in ports {
+            assert_eq!(speed.to_stored(), speed.mbit_per_s().to_string());
+            assert_eq!(
+                speed.to_json().as_u64(),
+                Some(u64::from(speed.mbit_per_s())),
+                "an integer enum is a number in JSON, as IntEnum is"
+            );
+        }
+        for speed in every::<CoreLinkSpeed>() {
+            assert_eq!(speed.to_stored(), speed.mbit_per_s().to_string());
+            assert_eq!(
+                PortSpeed::from_stored(&speed.to_stored()).map(PortSpeed::mbit_per_s),
+                Ok(speed.mbit_per_s()),
+                "a core link runs at a speed a port has"
+            );
+        }
+        // stored text is read as orchestrator-core writes it; spaces around it are tolerated
+        assert_eq!(PortSpeed::from_stored(" 10000 "), Ok(PortSpeed::TenGig));
+    }
+
+    #[test]
+    fn a_stored_value_outside_an_enum_is_a_clear_error() {
+        let msg = |e: orch_core::ValueError| e.to_string();
+        assert_eq!(
+            msg(PortSpeed::from_stored("10G").unwrap_err()),
+            "`10G` is not a valid PortSpeed: expected one of: 1000, 10000, 40000, 100000, 400000"
+        );
+        assert_eq!(
+            msg(CoreLinkSpeed::from_stored("40000").unwrap_err()),
+            "`40000` is not a valid CoreLinkSpeed: expected one of: 10000, 100000"
+        );
+        assert_eq!(
+            msg(NodeStatus::from_stored("Active").unwrap_err()),
+            "`Active` is not a valid NodeStatus: expected one of: offline, active, planned, \
+             staged, failed, inventory, decommissioning"
+        );
+        assert_eq!(
+            msg(PortMode::from_stored("link_member").unwrap_err()),
+            "`link_member` is not a valid PortMode: expected one of: tagged, untagged, link member"
+        );
+        assert!(NodeType::from_stored("Juniper").is_err());
+    }
+
+    #[test]
+    fn string_enums_are_stored_as_the_example_stores_them() {
+        // the example's `NodeStatus`, `PortMode` and `Node_Type` values
+        assert_eq!(
+            NodeStatus::CHOICES,
+            [
+                "offline",
+                "active",
+                "planned",
+                "staged",
+                "failed",
+                "inventory",
+                "decommissioning"
+            ]
+        );
+        assert_eq!(PortMode::CHOICES, ["tagged", "untagged", "link member"]);
+        assert_eq!(NodeType::CHOICES, ["Cisco", "Nokia", "Cumulus", "FRR"]);
+        for status in every::<NodeStatus>() {
+            assert_eq!(NodeStatus::from_stored(&status.to_stored()), Ok(status));
+            assert_eq!(
+                status.to_json().as_str(),
+                Some(status.to_stored().as_str()),
+                "a string enum is a string in JSON"
+            );
+        }
+        assert_eq!(PortMode::LinkMember.to_stored(), "link member");
+        assert_eq!(NodeType::Frr.to_stored(), "FRR");
+        assert_eq!(NodeStatus::KIND, ValueKind::Enum);
+        assert_eq!(VlanRanges::KIND, ValueKind::Custom);
+    }
+}

@@ -159,23 +159,18 @@ pub async fn from_product<P: Product, C: Connection>(
     product: ProductRef,
     customer_id: String,
 ) -> Result<P, SubscriptionError> {
-    let found = match &product {
-        ProductRef::Name(name) => {
-            products::Entity::find()
-                .filter(products::Column::Name.eq(name.as_str()))
-                .one(db)
-                .await?
-        }
-        ProductRef::Id(id) => products::Entity::find_by_id(*id).one(db).await?,
+    // the product and its fixed inputs in one query: a loop creating many subscriptions pays
+    // one round trip for each
+    let select = products::Entity::find().find_with_related(fixed_inputs::Entity);
+    let select = match &product {
+        ProductRef::Name(name) => select.filter(products::Column::Name.eq(name.as_str())),
+        ProductRef::Id(id) => select.filter(products::Column::ProductId.eq(*id)),
     };
-    let Some(row) = found else {
+    let Some((row, inputs)) = select.all(db).await?.into_iter().next() else {
         return Err(SubscriptionError::ProductNotFound(product));
     };
     check_registered::<P>(&row.name)?;
-    let fixed = fixed_inputs_of(db, vec![row.product_id])
-        .await?
-        .remove(&row.product_id)
-        .unwrap_or_default();
+    let fixed: BTreeMap<String, String> = inputs.into_iter().map(|f| (f.name, f.value)).collect();
     let meta = SubscriptionMeta::new(Uuid::new_v4(), customer_id, product_info(&row)?);
     let id = meta.subscription_id;
     let (mut cx, mut rcx) = (ConvertCx::default(), ReadCx::default());
