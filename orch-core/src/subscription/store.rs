@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{
-    Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, Query,
+    ArrayType, Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, Query,
     SqliteQueryBuilder, UpdateStatement, Value,
 };
 use sea_orm::{
@@ -198,34 +198,66 @@ pub async fn from_product<P: Product, C: Connection>(
 }
 
 /// `WITH RECURSIVE reach(id)`: every instance the subscriptions own, and every instance those
-/// use, across subscriptions, at any depth. Binds the subscription ids from `$1`.
+/// use, across subscriptions, at any depth. Binds the subscription ids from `$1` (on
+/// PostgreSQL, one `uuid[]`).
+///
+/// On PostgreSQL each step looks up the relations of the instances found so far through a
+/// `LATERAL ... OFFSET 0` subquery, which keeps it a nested loop over the primary key. As a
+/// plain join, the planner, which cannot know how few rows a recursion yields, hashes the whole
+/// relations table at every step: a load then costs as much as the table is large, whatever it
+/// loads.
 fn reach(backend: DbBackend, n: usize) -> String {
-    format!(
-        "WITH RECURSIVE reach (id) AS (\
-         SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id IN ({}) \
-         UNION \
-         SELECT r.depends_on_id FROM subscription_instance_relations r JOIN reach ON r.in_use_by_id = reach.id) ",
-        placeholders(backend, 1, n)
-    )
+    match backend {
+        DbBackend::Postgres => "WITH RECURSIVE reach (id) AS (\
+             SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id = ANY($1) \
+             UNION \
+             SELECT d.depends_on_id FROM reach CROSS JOIN LATERAL (\
+             SELECT r.depends_on_id FROM subscription_instance_relations r \
+             WHERE r.in_use_by_id = reach.id OFFSET 0) d) "
+            .to_owned(),
+        _ => format!(
+            "WITH RECURSIVE reach (id) AS (\
+             SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id IN ({}) \
+             UNION \
+             SELECT r.depends_on_id FROM subscription_instance_relations r JOIN reach ON r.in_use_by_id = reach.id) ",
+            placeholders(backend, 1, n)
+        ),
+    }
+}
+
+/// `ids` as the bind values of [`reach`], or of a `= ANY($1)` on PostgreSQL.
+fn id_values(backend: DbBackend, ids: &[Uuid]) -> Vec<Value> {
+    let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
+    match backend {
+        DbBackend::Postgres => vec![Value::Array(ArrayType::Uuid, Some(Box::new(values)))],
+        _ => values,
+    }
 }
 
 /// The instances reachable from `ids` with their values and relations: three queries.
+///
+/// On PostgreSQL the first returns the instances, and the other two look their values and
+/// relations up by that list of ids (one array parameter), so that each query reads the rows
+/// it returns through an index. Elsewhere each query selects from the recursion again, which
+/// SQLite and MariaDB plan as index lookups too.
 async fn load_graph<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Graph, sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let cte = reach(backend, ids.len());
-    let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
     let mut graph = Graph::default();
-    for row in rows(
-        db,
-        format!(
+    let instances_sql = match backend {
+        DbBackend::Postgres => format!(
+            "{cte}SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
+             FROM reach CROSS JOIN LATERAL (SELECT * FROM subscription_instances i \
+             WHERE i.subscription_instance_id = reach.id OFFSET 0) i \
+             JOIN product_blocks b ON b.product_block_id = i.product_block_id"
+        ),
+        _ => format!(
             "{cte}SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
              FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
              WHERE i.subscription_instance_id IN (SELECT id FROM reach)"
         ),
-        values.clone(),
-    )
-    .await?
-    {
+    };
+    for row in rows(db, instances_sql, id_values(backend, ids)).await? {
         graph.instances.insert(
             row.try_get("", "id")?,
             StoredInstance {
@@ -236,12 +268,24 @@ async fn load_graph<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Graph, s
             },
         );
     }
+    // the instances to read values and relations of: `$1` on PostgreSQL, the recursion elsewhere
+    let (prefix, within, values) = match backend {
+        DbBackend::Postgres => {
+            let found: Vec<Uuid> = graph.instances.keys().copied().collect();
+            ("", "= ANY($1)", id_values(backend, &found))
+        }
+        _ => (
+            cte.as_str(),
+            "IN (SELECT id FROM reach)",
+            id_values(backend, ids),
+        ),
+    };
     for row in rows(
         db,
         format!(
-            "{cte}SELECT v.subscription_instance_id AS id, t.resource_type AS rt, v.value AS value \
+            "{prefix}SELECT v.subscription_instance_id AS id, t.resource_type AS rt, v.value AS value \
              FROM subscription_instance_values v JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
-             WHERE v.subscription_instance_id IN (SELECT id FROM reach) ORDER BY v.subscription_instance_value_id"
+             WHERE v.subscription_instance_id {within} ORDER BY v.subscription_instance_value_id"
         ),
         values.clone(),
     )
@@ -258,9 +302,9 @@ async fn load_graph<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Graph, s
     for row in rows(
         db,
         format!(
-            "{cte}SELECT in_use_by_id AS parent, depends_on_id AS child, domain_model_attr AS attr \
+            "{prefix}SELECT in_use_by_id AS parent, depends_on_id AS child, domain_model_attr AS attr \
              FROM subscription_instance_relations \
-             WHERE in_use_by_id IN (SELECT id FROM reach) AND domain_model_attr IS NOT NULL \
+             WHERE in_use_by_id {within} AND domain_model_attr IS NOT NULL \
              ORDER BY in_use_by_id, domain_model_attr, order_id"
         ),
         values,
@@ -1045,7 +1089,7 @@ pub async fn load_json<C: ConnectionTrait>(
              WHERE r.depends_on_id IN (SELECT id FROM reach) ORDER BY r.in_use_by_id",
             reach(backend, 1)
         ),
-        vec![id.into()],
+        id_values(backend, &[id]),
     )
     .await?
     {
