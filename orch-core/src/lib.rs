@@ -42,6 +42,7 @@ extern crate self as orch_core;
 
 #[cfg(feature = "api")]
 pub mod api;
+pub mod db_url;
 pub mod descriptor;
 pub mod entity;
 pub mod field;

@@ -1,5 +1,7 @@
 //! Connecting to the database named by a URL, with errors a person can act on.
 
+pub use orch_core::db_url::mask_password;
+use orch_core::db_url::{SqliteMode, UnsupportedUrl, with_sqlite_mode};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 /// The database used when no URL is given: an SQLite file in the current directory, created on
@@ -89,39 +91,8 @@ async fn probe(url: &str) -> Result<(), ConnectError> {
 }
 
 fn normalize(url: &str) -> Result<String, ConnectError> {
-    let url = url.trim();
-    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
-    match scheme {
-        "sqlite" => {
-            if url.contains("mode=") || url.contains(":memory:") {
-                Ok(url.to_owned())
-            } else if url.contains('?') {
-                Ok(format!("{url}&mode=rwc"))
-            } else {
-                Ok(format!("{url}?mode=rwc"))
-            }
-        }
-        "postgres" | "postgresql" | "mysql" | "mariadb" => {
-            Ok(url.replacen("mariadb://", "mysql://", 1))
-        }
-        _ => Err(ConnectError::Scheme {
-            url: mask_password(url),
-        }),
-    }
-}
-
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
-pub fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
+    with_sqlite_mode(url, SqliteMode::ReadWriteCreate)
+        .map_err(|UnsupportedUrl { url }| ConnectError::Scheme { url })
 }
 
 fn one_line(s: &str) -> String {

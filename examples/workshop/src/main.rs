@@ -18,6 +18,7 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use clap::{Parser, Subcommand};
+use orch_core::db_url::{SqliteMode, mask_password, with_sqlite_mode};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, QuerySelect};
 use workshop as _; // the products, for the registry
 
@@ -239,37 +240,11 @@ enum Access {
 /// the URL says otherwise; either way a missing file is an error rather than a new empty
 /// database.
 fn normalize(url: &str, access: Access) -> Result<String, String> {
-    let url = url.trim();
-    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
     let mode = match access {
-        Access::ReadOnly => "mode=ro",
-        Access::ReadWrite => "mode=rw",
+        Access::ReadOnly => SqliteMode::ReadOnly,
+        Access::ReadWrite => SqliteMode::ReadWrite,
     };
-    match scheme {
-        "sqlite" if url.contains("mode=") || url.contains(":memory:") => Ok(url.to_owned()),
-        "sqlite" if url.contains('?') => Ok(format!("{url}&{mode}")),
-        "sqlite" => Ok(format!("{url}?{mode}")),
-        "postgres" | "postgresql" | "mysql" => Ok(url.to_owned()),
-        "mariadb" => Ok(url.replacen("mariadb://", "mysql://", 1)),
-        _ => Err(format!(
-            "unsupported database URL `{}`: expected sqlite://, postgres:// or mysql://",
-            mask_password(url)
-        )),
-    }
-}
-
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
-fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
+    with_sqlite_mode(url, mode).map_err(|e| e.to_string())
 }
 
 fn one_line(s: &str) -> String {
@@ -281,45 +256,22 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// The URL rules themselves are `orch_core::db_url`'s and tested there; this is the choice
+    /// of mode per command.
     #[test]
-    fn sqlite_files_are_opened_read_only_unless_the_url_says_otherwise() {
-        let ro = Access::ReadOnly;
+    fn serve_reads_only_and_the_demo_never_creates_a_file() {
         assert_eq!(
-            normalize(DEFAULT_DATABASE_URL, ro).unwrap(),
+            normalize(DEFAULT_DATABASE_URL, Access::ReadOnly).unwrap(),
             "sqlite://orchestrator.db?mode=ro"
         );
         assert_eq!(
-            normalize("sqlite://x.db?cache=shared", ro).unwrap(),
-            "sqlite://x.db?cache=shared&mode=ro"
-        );
-        assert_eq!(
-            normalize("sqlite://x.db?mode=rwc", ro).unwrap(),
-            "sqlite://x.db?mode=rwc"
-        );
-        assert_eq!(
-            normalize("mariadb://root@h/db", ro).unwrap(),
-            "mysql://root@h/db"
-        );
-        assert_eq!(
-            normalize("postgres://u@h/db", ro).unwrap(),
-            "postgres://u@h/db"
-        );
-    }
-
-    #[test]
-    fn the_demo_opens_sqlite_files_read_write_without_creating_them() {
-        let rw = Access::ReadWrite;
-        assert_eq!(
-            normalize(DEFAULT_DATABASE_URL, rw).unwrap(),
+            normalize(DEFAULT_DATABASE_URL, Access::ReadWrite).unwrap(),
             "sqlite://orchestrator.db?mode=rw"
         );
-        assert_eq!(
-            normalize("sqlite://x.db?cache=shared", rw).unwrap(),
-            "sqlite://x.db?cache=shared&mode=rw"
-        );
-        assert_eq!(
-            normalize("postgres://u@h/db", rw).unwrap(),
-            "postgres://u@h/db"
+        assert!(
+            normalize("oracle://h/db", Access::ReadWrite)
+                .unwrap_err()
+                .starts_with("unsupported database URL")
         );
     }
 
@@ -332,14 +284,6 @@ mod tests {
         assert_eq!(sqlite_file("sqlite:///tmp/x.db"), Some("/tmp/x.db".into()));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://h/db"), None);
-    }
-
-    #[test]
-    fn bad_schemes_are_refused_without_showing_the_password() {
-        assert_eq!(
-            normalize("oracle://scott:tiger@h/db", Access::ReadWrite).unwrap_err(),
-            "unsupported database URL `oracle://scott:***@h/db`: expected sqlite://, postgres:// or mysql://"
-        );
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! Database URLs as orch's tools take them, so that every binary (`orch-migrate`, an app's
+//! server, its demo) accepts the same URLs, opens SQLite files the same way and never prints a
+//! password.
+
+/// How an SQLite file is opened when the URL does not say (`mode=` in its query string).
+///
+/// A tool that only reads opens read-only, so it cannot create or change a file by mistake; a
+/// tool that writes subscriptions opens an existing file; only the migrator creates one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteMode {
+    /// `mode=ro`: reads only.
+    ReadOnly,
+    /// `mode=rw`: reads and writes an existing file.
+    ReadWrite,
+    /// `mode=rwc`: creates the file when it is missing.
+    ReadWriteCreate,
+}
+
+impl SqliteMode {
+    fn param(self) -> &'static str {
+        match self {
+            SqliteMode::ReadOnly => "mode=ro",
+            SqliteMode::ReadWrite => "mode=rw",
+            SqliteMode::ReadWriteCreate => "mode=rwc",
+        }
+    }
+}
+
+/// A URL whose scheme names no backend orch supports; `url` has its password masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported database URL `{url}`: expected sqlite://, postgres:// or mysql://")]
+pub struct UnsupportedUrl {
+    /// The URL, password masked.
+    pub url: String,
+}
+
+/// `url` ready for sea-orm: an SQLite URL without `mode=` gets `mode` (an in-memory one is left
+/// as it is), `mariadb://` becomes `mysql://`, and PostgreSQL and MySQL URLs pass unchanged.
+pub fn with_sqlite_mode(url: &str, mode: SqliteMode) -> Result<String, UnsupportedUrl> {
+    let url = url.trim();
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    match scheme {
+        "sqlite" if url.contains("mode=") || url.contains(":memory:") => Ok(url.to_owned()),
+        "sqlite" if url.contains('?') => Ok(format!("{url}&{}", mode.param())),
+        "sqlite" => Ok(format!("{url}?{}", mode.param())),
+        "postgres" | "postgresql" | "mysql" => Ok(url.to_owned()),
+        "mariadb" => Ok(url.replacen("mariadb://", "mysql://", 1)),
+        _ => Err(UnsupportedUrl {
+            url: mask_password(url),
+        }),
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages and logs.
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_the_mode_unless_they_say_one() {
+        let rwc = SqliteMode::ReadWriteCreate;
+        assert_eq!(
+            with_sqlite_mode("sqlite://x.db", rwc).unwrap(),
+            "sqlite://x.db?mode=rwc"
+        );
+        assert_eq!(
+            with_sqlite_mode("sqlite://x.db?cache=shared", SqliteMode::ReadOnly).unwrap(),
+            "sqlite://x.db?cache=shared&mode=ro"
+        );
+        assert_eq!(
+            with_sqlite_mode(" sqlite://x.db?mode=ro ", rwc).unwrap(),
+            "sqlite://x.db?mode=ro"
+        );
+        assert_eq!(
+            with_sqlite_mode("sqlite::memory:", rwc).unwrap(),
+            "sqlite::memory:"
+        );
+    }
+
+    #[test]
+    fn servers_pass_and_mariadb_is_mysql() {
+        let rw = SqliteMode::ReadWrite;
+        assert_eq!(
+            with_sqlite_mode("postgres://u@h/db", rw).unwrap(),
+            "postgres://u@h/db"
+        );
+        assert_eq!(
+            with_sqlite_mode("mariadb://root@h/db", rw).unwrap(),
+            "mysql://root@h/db"
+        );
+    }
+
+    #[test]
+    fn other_schemes_are_errors_without_the_password() {
+        let e = with_sqlite_mode("oracle://scott:tiger@h/db", SqliteMode::ReadOnly).unwrap_err();
+        assert_eq!(e.url, "oracle://scott:***@h/db");
+        assert!(e.to_string().contains("expected sqlite://"), "{e}");
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://u:p@ss@h/d"),
+            "postgres://u:***@h/d"
+        );
+        assert_eq!(mask_password("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(mask_password("sqlite://x.db"), "sqlite://x.db");
+    }
+}
