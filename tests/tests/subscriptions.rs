@@ -204,3 +204,57 @@ tests::per_backend!(
     a_block_used_by_another_subscription_cannot_be_removed,
     concurrent_saves_do_not_overwrite_each_other
 );
+
+/// Two batches that save the same 20 subscriptions at the same moment, from two connections:
+/// one wins and the other fails with `Conflict`, every time, and no subscription ends up with a
+/// mix of both or with its version raised twice. The rows are locked from the version check to
+/// the commit, so the loser waits and then sees the winner's version.
+async fn racing_batches_save_each_subscription_once(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(
+            active_group(conn, &format!("g{i}"))
+                .await
+                .meta
+                .subscription_id,
+        );
+    }
+    for round in 0..5 {
+        let load = || UserGroup::<Active>::from_subscriptions(conn, &ids);
+        let (mut a, mut b) = (load().await.unwrap(), load().await.unwrap());
+        let loaded_version = a[0].meta.version;
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            x.user_group.group_name = format!("a{round}");
+            y.user_group.group_name = format!("b{round}");
+        }
+        let other = db.connect().await;
+        let (ra, rb) = tokio::join!(
+            UserGroup::save_all(conn, &mut a),
+            UserGroup::save_all(&other, &mut b)
+        );
+        let winner = match (&ra, &rb) {
+            (Ok(_), Err(SubscriptionError::Conflict { .. })) => "a",
+            (Err(SubscriptionError::Conflict { .. }), Ok(_)) => "b",
+            _ => panic!("round {round}: one batch must win, one conflict: {ra:?} / {rb:?}"),
+        };
+        let stored = load().await.unwrap();
+        for s in &stored {
+            assert_eq!(s.user_group.group_name, format!("{winner}{round}"));
+            assert_eq!(s.meta.version, loaded_version + 1, "raised once");
+        }
+    }
+}
+
+#[tokio::test]
+async fn racing_batches_save_each_subscription_once_postgres() {
+    racing_batches_save_each_subscription_once(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn racing_batches_save_each_subscription_once_mysql() {
+    racing_batches_save_each_subscription_once(Backend::MySql).await;
+}

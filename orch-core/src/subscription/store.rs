@@ -9,8 +9,8 @@ use sea_orm::sea_query::{
     SqliteQueryBuilder, UpdateStatement, Value,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, Statement,
-    TransactionSession,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, Statement, TransactionSession,
 };
 use uuid::Uuid;
 
@@ -528,9 +528,14 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     let mut stats = SaveStats::default();
     let backend = txn.get_database_backend();
 
-    // what is stored: four queries
+    // what is stored: four queries. The subscription rows are locked (`FOR UPDATE` on
+    // PostgreSQL and MySQL, in id order so that overlapping batches queue instead of
+    // deadlocking) until the transaction ends, so the version compared here is still the stored
+    // one when the rows are updated; SQLite's writer lock covers the whole database.
     let headers: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
         .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
+        .order_by_asc(subscriptions::Column::SubscriptionId)
+        .lock_exclusive()
         .all(txn)
         .await?
         .into_iter()
@@ -659,7 +664,7 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         "version",
     ]);
     let mut new_subs = 0usize;
-    let mut updates: Vec<(usize, UpdateStatement)> = Vec::new();
+    let mut updates: Vec<(usize, Vec<Value>)> = Vec::new();
     let mut delete_instances: Vec<Uuid> = Vec::new();
     let mut new_instances: Vec<(Uuid, Uuid, Uuid, Option<String>)> = Vec::new();
     let mut label_updates: Vec<(Uuid, Option<String>)> = Vec::new();
@@ -782,21 +787,18 @@ async fn write_all<P: Product, T: ConnectionTrait>(
                 if header_changed || changed {
                     updates.push((
                         i,
-                        Query::update()
-                            .table("subscriptions")
-                            .values([
-                                ("description", meta.description.clone().into()),
-                                ("status", status.into()),
-                                ("product_id", meta.product.product_id.into()),
-                                ("customer_id", meta.customer_id.clone().into()),
-                                ("insync", meta.insync.into()),
-                                ("start_date", truncate(meta.start_date).into()),
-                                ("end_date", truncate(meta.end_date).into()),
-                                ("note", note.into()),
-                            ])
-                            .and_where(Expr::col("subscription_id").eq(id))
-                            .and_where(Expr::col("version").eq(meta.version))
-                            .to_owned(),
+                        vec![
+                            id.into(),
+                            meta.version.into(),
+                            meta.description.clone().into(),
+                            status.into(),
+                            meta.product.product_id.into(),
+                            meta.customer_id.clone().into(),
+                            meta.insync.into(),
+                            truncate(meta.start_date).into(),
+                            truncate(meta.end_date).into(),
+                            note.into(),
+                        ],
                     ));
                     touched[i] = true;
                 }
@@ -841,15 +843,12 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         stats.subscriptions_inserted = new_subs;
         stats.statements += 1;
     }
-    for (i, update) in &updates {
-        let result = txn.execute_raw(build(backend, update)).await?;
-        if result.rows_affected() != 1 {
-            return Err(SubscriptionError::Conflict {
-                id: subs[*i].meta().subscription_id,
-                version: subs[*i].meta().version,
-            });
+    for chunk in updates.chunks(CHUNK) {
+        let result = txn.execute_raw(update_headers(backend, chunk)).await?;
+        if result.rows_affected() != chunk.len() as u64 {
+            return Err(conflict_in(txn, subs, chunk).await?);
         }
-        stats.subscriptions_updated += 1;
+        stats.subscriptions_updated += chunk.len();
         stats.statements += 1;
     }
     for chunk in delete_instances.chunks(CHUNK) {
@@ -949,6 +948,117 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     }
     let stored: HashSet<Uuid> = headers.keys().copied().collect();
     Ok((stats, touched, stored))
+}
+
+/// The `subscriptions` columns a changed subscription is written with, in the order of the
+/// values [`write_all`] collects after the id and the loaded version.
+const HEADER_COLUMNS: [&str; 8] = [
+    "description",
+    "status",
+    "product_id",
+    "customer_id",
+    "insync",
+    "start_date",
+    "end_date",
+    "note",
+];
+
+/// One statement that updates the subscription rows of `rows` (each: id, loaded version, then
+/// [`HEADER_COLUMNS`]) whose stored version is still the loaded one; the version triggers raise
+/// each by one. The rows are bound parameters, joined as a table: `WITH v AS (VALUES ...)
+/// UPDATE ... FROM v` on PostgreSQL and SQLite, `UPDATE ... JOIN (SELECT ... UNION ALL ...)` on
+/// MySQL and MariaDB.
+fn update_headers(backend: DbBackend, rows: &[(usize, Vec<Value>)]) -> Statement {
+    let width = 2 + HEADER_COLUMNS.len();
+    let mut next = 0usize;
+    let mut param = || {
+        next += 1;
+        match backend {
+            DbBackend::Postgres => format!("${next}"),
+            _ => "?".to_owned(),
+        }
+    };
+    let sets = |target: &str| {
+        HEADER_COLUMNS
+            .iter()
+            .map(|c| format!("{c} = v.{c}"))
+            .map(|set| format!("{target}{set}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = match backend {
+        DbBackend::MySql => {
+            let selects: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(n, _)| {
+                    let cells: Vec<String> = (0..width)
+                        .map(|k| match (n, k) {
+                            (0, 0) => format!("{} AS id", param()),
+                            (0, 1) => format!("{} AS loaded", param()),
+                            (0, k) => format!("{} AS {}", param(), HEADER_COLUMNS[k - 2]),
+                            _ => param(),
+                        })
+                        .collect();
+                    format!("SELECT {}", cells.join(", "))
+                })
+                .collect();
+            format!(
+                "UPDATE subscriptions s JOIN ({}) v ON s.subscription_id = v.id AND s.version = v.loaded SET {}",
+                selects.join(" UNION ALL "),
+                sets("s.")
+            )
+        }
+        _ => {
+            let tuples: Vec<String> = rows
+                .iter()
+                .map(|_| {
+                    let cells: Vec<String> = (0..width).map(|_| param()).collect();
+                    format!("({})", cells.join(", "))
+                })
+                .collect();
+            format!(
+                "WITH v (id, loaded, {}) AS (VALUES {}) UPDATE subscriptions SET {} FROM v \
+                 WHERE subscriptions.subscription_id = v.id AND subscriptions.version = v.loaded",
+                HEADER_COLUMNS.join(", "),
+                tuples.join(", "),
+                sets("")
+            )
+        }
+    };
+    let values: Vec<Value> = rows.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The error of a batch in which not every subscription was updated: the first whose stored
+/// version is not the loaded one plus one. The rows are locked from the version check on, so
+/// this is a safety net for a database that ignores the lock; where the loaded version can no
+/// longer be told apart, the first of the batch is named.
+async fn conflict_in<P: Product, T: ConnectionTrait>(
+    txn: &T,
+    subs: &[P],
+    chunk: &[(usize, Vec<Value>)],
+) -> Result<SubscriptionError, SubscriptionError> {
+    let ids: Vec<Uuid> = chunk
+        .iter()
+        .map(|(i, _)| subs[*i].meta().subscription_id)
+        .collect();
+    let stored: HashMap<Uuid, i32> = subscriptions::Entity::find()
+        .filter(subscriptions::Column::SubscriptionId.is_in(ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.subscription_id, s.version))
+        .collect();
+    let conflicting = chunk
+        .iter()
+        .map(|(i, _)| subs[*i].meta())
+        .find(|m| stored.get(&m.subscription_id) != Some(&(m.version + 1)))
+        .unwrap_or_else(|| subs[chunk[0].0].meta());
+    Ok(SubscriptionError::Conflict {
+        id: conflicting.subscription_id,
+        version: conflicting.version,
+    })
 }
 
 async fn ids_by_name<C: ConnectionTrait>(
