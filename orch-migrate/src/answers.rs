@@ -357,17 +357,8 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
 
 fn check_value(value_type: Option<&orch_core::ValueType>, s: &str) -> Result<(), String> {
     match value_type {
-        Some(vt) => (vt.check)(s).map_err(|e| {
-            if vt.choices.is_empty() {
-                e.to_string()
-            } else {
-                format!(
-                    "{s:?} is not a valid {}: expected one of {}",
-                    vt.name,
-                    vt.choices.join(", ")
-                )
-            }
-        }),
+        // the type's own message, the same a bad stored value gives (an enum lists its values)
+        Some(vt) => (vt.check)(s).map_err(|e| e.to_string()),
         None => Ok(()),
     }
 }

@@ -13,8 +13,7 @@
 //! - `round_trip`: `SELECT 1`, the cost of one query.
 //!
 //! The number of queries of each is printed once per N: it does not grow with N, except that
-//! each changed subscription is updated with its own statement (its version check) and that
-//! batches of more than 500 rows are written in several statements.
+//! more than 500 rows of a table (changed subscription rows included) take several statements.
 //!
 //! Run: `cargo bench -p tests --bench network` (PostgreSQL as for the tests; without it only
 //! SQLite is measured).

@@ -473,7 +473,7 @@ tag = "THIS_TAG_IS_TOO_LONG_FOR_IT"
         r#"  - product_blocks.UserBlock.tag: the tag "THIS_TAG_IS_TOO_LONG_FOR_IT" has 27 characters; at most 20 fit"#.into(),
         r#"  - products."User Admin".tag: no registered product is named "User Admin" (registered: "User Group", "User external", "User internal")"#.into(),
         r#"  - products."User internal".colour: unknown key: see the answers file format in the README"#.into(),
-        r#"  - products."User internal".fixed_inputs.affiliation: "partner" is not a valid Affiliation: expected one of internal, external"#.into(),
+        r#"  - products."User internal".fixed_inputs.affiliation: `partner` is not a valid Affiliation: expected one of: internal, external"#.into(),
     ];
     assert_eq!(
         run.stderr.lines().collect::<Vec<_>>(),

@@ -813,7 +813,7 @@ fn answers_are_checked_against_the_fixed_input_types() {
         // one line per problem: the key, the value given, the type and every value it takes
         assert!(problem.starts_with(&format!("{key}: ")), "{problem}");
         assert!(
-            problem.contains(&format!("{value:?} is not a valid {type_name}")),
+            problem.contains(&format!("`{value}` is not a valid {type_name}")),
             "{problem}"
         );
         assert!(problem.ends_with(&choices.join(", ")), "{problem}");
