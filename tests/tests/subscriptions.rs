@@ -199,7 +199,45 @@ async fn concurrent_saves_do_not_overwrite_each_other(backend: Backend) {
     assert_eq!(stored.user_group.group_name, "first");
 }
 
+/// A batch larger than every backend's parameter limit allows in one statement (10 columns x
+/// 10,500 rows; SQLite takes 32,766 parameters, PostgreSQL and MySQL 65,535) is saved and
+/// loaded in parts, not refused with "too many SQL variables".
+async fn batches_beyond_the_parameter_limit(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let template: UserGroupInactive = UserGroup::from_product(conn, "User Group", "customer-1")
+        .await
+        .unwrap();
+    const N: usize = 10_500;
+    let mut groups: Vec<UserGroupInactive> = (0..N)
+        .map(|i| {
+            let mut g = template.clone();
+            g.meta.subscription_id = uuid::Uuid::new_v4();
+            g.user_group.meta = Default::default();
+            g.user_group.group_name = Some(format!("g{i}"));
+            g
+        })
+        .collect();
+    let stats = UserGroup::save_all(conn, &mut groups).await.unwrap();
+    assert_eq!(stats.subscriptions_inserted, N);
+    assert_eq!(stats.instances_inserted, N);
+    let ids: Vec<uuid::Uuid> = groups.iter().map(|g| g.meta.subscription_id).collect();
+    let loaded = UserGroup::<Initial>::from_subscriptions(conn, &ids)
+        .await
+        .unwrap();
+    assert_eq!(loaded, groups, "loaded in parts, in the order asked for");
+    for g in &mut groups {
+        g.user_group.group_id = Some(1);
+    }
+    let stats = UserGroup::save_all(conn, &mut groups).await.unwrap();
+    assert_eq!(stats.subscriptions_updated, N);
+    assert!(groups.iter().all(|g| g.meta.version == 2));
+}
+
 tests::per_backend!(
+    batches_beyond_the_parameter_limit,
     the_workshop_flow,
     a_block_used_by_another_subscription_cannot_be_removed,
     concurrent_saves_do_not_overwrite_each_other

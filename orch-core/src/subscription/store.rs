@@ -25,6 +25,10 @@ use crate::registry::SUBSCRIPTION_MODEL_REGISTRY;
 /// Rows per multi-row statement: far below every backend's parameter limit.
 const CHUNK: usize = 500;
 
+/// Subscription ids per read: SQLite allows 32,766 parameters in a statement, PostgreSQL and
+/// MySQL 65,535, so a larger batch is read (and loaded) in parts of this size.
+const ID_CHUNK: usize = 10_000;
+
 /// What a save wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SaveStats {
@@ -215,6 +219,14 @@ fn reach(backend: DbBackend, n: usize) -> String {
              SELECT r.depends_on_id FROM subscription_instance_relations r \
              WHERE r.in_use_by_id = reach.id OFFSET 0) d) "
             .to_owned(),
+        // MySQL has no LATERAL: STRAIGHT_JOIN keeps the found rows outside, probing the key
+        DbBackend::MySql => format!(
+            "WITH RECURSIVE reach (id) AS (\
+             SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id IN ({}) \
+             UNION \
+             SELECT STRAIGHT_JOIN r.depends_on_id FROM reach JOIN subscription_instance_relations r ON r.in_use_by_id = reach.id) ",
+            placeholders(backend, 1, n)
+        ),
         _ => format!(
             "WITH RECURSIVE reach (id) AS (\
              SELECT subscription_instance_id FROM subscription_instances WHERE subscription_id IN ({}) \
@@ -251,6 +263,11 @@ async fn load_graph<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Graph, s
              WHERE i.subscription_instance_id = reach.id OFFSET 0) i \
              JOIN product_blocks b ON b.product_block_id = i.product_block_id"
         ),
+        DbBackend::MySql => format!(
+            "{cte}SELECT STRAIGHT_JOIN i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
+             FROM reach JOIN subscription_instances i ON i.subscription_instance_id = reach.id \
+             JOIN product_blocks b ON b.product_block_id = i.product_block_id"
+        ),
         _ => format!(
             "{cte}SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
              FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
@@ -269,14 +286,23 @@ async fn load_graph<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Graph, s
         );
     }
     // the instances to read values and relations of: `$1` on PostgreSQL, the recursion elsewhere
+    // the instances to read values and relations of: `$1` on PostgreSQL, an id list on MySQL
+    // (whose optimizer otherwise scans both tables), the recursion again on SQLite
+    let found: Vec<Uuid> = graph.instances.keys().copied().collect();
     let (prefix, within, values) = match backend {
-        DbBackend::Postgres => {
-            let found: Vec<Uuid> = graph.instances.keys().copied().collect();
-            ("", "= ANY($1)", id_values(backend, &found))
-        }
+        DbBackend::Postgres => ("", "= ANY($1)".to_owned(), id_values(backend, &found)),
+        DbBackend::MySql if found.len() <= ID_CHUNK => (
+            "",
+            format!("IN ({})", placeholders(backend, 1, found.len().max(1))),
+            if found.is_empty() {
+                vec![Value::from(Uuid::nil())]
+            } else {
+                id_values(backend, &found)
+            },
+        ),
         _ => (
             cte.as_str(),
-            "IN (SELECT id FROM reach)",
+            "IN (SELECT id FROM reach)".to_owned(),
             id_values(backend, ids),
         ),
     };
@@ -333,15 +359,67 @@ fn meta_of<L: Lifecycle>(row: &subscriptions::Model, product: ProductInfo) -> Su
     meta
 }
 
-/// Loads subscriptions as `P`, in the order of `ids`, with six queries whatever their number
-/// and size. Each must be a product registered for `P` and in lifecycle `P::Lifecycle`.
-pub async fn load<P: Product, C: ConnectionTrait>(
+/// Loads subscriptions as `P`, in the order of `ids`, with six queries whatever their size and
+/// number (six per 10,000, to stay within every backend's parameter limit). Each must be a
+/// product registered for `P` and in lifecycle `P::Lifecycle`.
+pub async fn load<P: Product, C: Connection>(
     db: &C,
     ids: &[Uuid],
 ) -> Result<Vec<P>, SubscriptionError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    if db.get_database_backend() != DbBackend::Postgres {
+        return load_chunks(db, ids).await;
     }
+    let txn = without_jit(db).await?;
+    let result = load_chunks(&txn, ids).await;
+    finish(txn, result).await
+}
+
+/// A transaction on PostgreSQL with JIT compilation off, for the loads' recursive queries.
+///
+/// PostgreSQL cannot estimate how many rows a recursion over shared blocks yields and guesses
+/// high, so a load that reads a few dozen rows in well under a millisecond gets a cost above
+/// `jit_above_cost`, and PostgreSQL spends 100-200 ms compiling it. `SET LOCAL` ends with the
+/// transaction (or, when `db` is one already, with the caller's).
+async fn without_jit<C: Connection>(db: &C) -> Result<C::Transaction, SubscriptionError> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SET LOCAL jit = off").await?;
+    Ok(txn)
+}
+
+/// Ends a read-only transaction: commits after `result` is `Ok`, rolls back otherwise.
+async fn finish<X: TransactionSession, T>(
+    txn: X,
+    result: Result<T, SubscriptionError>,
+) -> Result<T, SubscriptionError> {
+    match result {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// [`load`] in parts of at most [`ID_CHUNK`].
+async fn load_chunks<P: Product, C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<P>, SubscriptionError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        out.extend(load_chunk::<P, C>(db, chunk).await?);
+    }
+    Ok(out)
+}
+
+/// [`load`] of at most [`ID_CHUNK`] subscriptions.
+async fn load_chunk<P: Product, C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<P>, SubscriptionError> {
     let subs: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
         .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
         .all(db)
@@ -430,10 +508,7 @@ fn roots_of(graph: &Graph, subscription: Uuid) -> Vec<Node<'_>> {
 }
 
 /// Loads one subscription as `P`.
-pub async fn load_one<P: Product, C: ConnectionTrait>(
-    db: &C,
-    id: Uuid,
-) -> Result<P, SubscriptionError> {
+pub async fn load_one<P: Product, C: Connection>(db: &C, id: Uuid) -> Result<P, SubscriptionError> {
     Ok(load::<P, C>(db, &[id]).await?.remove(0))
 }
 
@@ -528,84 +603,89 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     let mut stats = SaveStats::default();
     let backend = txn.get_database_backend();
 
-    // what is stored: four queries. The subscription rows are locked (`FOR UPDATE` on
+    // what is stored: four queries (per ID_CHUNK subscriptions). The subscription rows are locked (`FOR UPDATE` on
     // PostgreSQL and MySQL, in id order so that overlapping batches queue instead of
     // deadlocking) until the transaction ends, so the version compared here is still the stored
     // one when the rows are updated; SQLite's writer lock covers the whole database.
-    let headers: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
-        .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
-        .order_by_asc(subscriptions::Column::SubscriptionId)
-        .lock_exclusive()
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|s| (s.subscription_id, s))
-        .collect();
-    let id_values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
-    let list = placeholders(backend, 1, ids.len());
+    let mut headers: HashMap<Uuid, subscriptions::Model> = HashMap::new();
     let mut existing: HashMap<Uuid, Existing> = HashMap::new();
     let mut owned_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for row in rows(
-        txn,
-        format!(
-            "SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
-             FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
-             WHERE i.subscription_id IN ({list})"
-        ),
-        id_values.clone(),
-    )
-    .await?
-    {
-        let id: Uuid = row.try_get("", "id")?;
-        owned_by
-            .entry(row.try_get("", "owner")?)
-            .or_default()
-            .push(id);
-        existing.insert(
-            id,
-            Existing {
-                block: row.try_get("", "block")?,
-                label: row.try_get("", "label")?,
-                ..Existing::default()
-            },
+    // a batch larger than ID_CHUNK is read in parts, within every backend's parameter limit
+    for ids in ids.chunks(ID_CHUNK) {
+        headers.extend(
+            subscriptions::Entity::find()
+                .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
+                .order_by_asc(subscriptions::Column::SubscriptionId)
+                .lock_exclusive()
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|s| (s.subscription_id, s)),
         );
-    }
-    for row in rows(
-        txn,
-        format!(
-            "SELECT v.subscription_instance_id AS id, t.resource_type AS rt, v.value AS value \
-             FROM subscription_instance_values v \
-             JOIN subscription_instances i ON i.subscription_instance_id = v.subscription_instance_id \
-             JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
-             WHERE i.subscription_id IN ({list}) ORDER BY v.subscription_instance_value_id"
-        ),
-        id_values.clone(),
-    )
-    .await?
-    {
-        if let Some(e) = existing.get_mut(&row.try_get::<Uuid>("", "id")?) {
-            e.values
-                .push((row.try_get("", "rt")?, row.try_get("", "value")?));
+        let id_values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
+        let list = placeholders(backend, 1, ids.len());
+        for row in rows(
+            txn,
+            format!(
+                "SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
+                 FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
+                 WHERE i.subscription_id IN ({list})"
+            ),
+            id_values.clone(),
+        )
+        .await?
+        {
+            let id: Uuid = row.try_get("", "id")?;
+            owned_by
+                .entry(row.try_get("", "owner")?)
+                .or_default()
+                .push(id);
+            existing.insert(
+                id,
+                Existing {
+                    block: row.try_get("", "block")?,
+                    label: row.try_get("", "label")?,
+                    ..Existing::default()
+                },
+            );
         }
-    }
-    for row in rows(
-        txn,
-        format!(
-            "SELECT r.in_use_by_id AS parent, r.depends_on_id AS child, r.order_id AS ord, r.domain_model_attr AS attr \
-             FROM subscription_instance_relations r \
-             JOIN subscription_instances i ON i.subscription_instance_id = r.in_use_by_id \
-             WHERE i.subscription_id IN ({list})"
-        ),
-        id_values,
-    )
-    .await?
-    {
-        if let Some(e) = existing.get_mut(&row.try_get::<Uuid>("", "parent")?) {
-            e.relations.push((
-                row.try_get::<Option<String>>("", "attr")?.unwrap_or_default(),
-                row.try_get("", "ord")?,
-                row.try_get("", "child")?,
-            ));
+        for row in rows(
+            txn,
+            format!(
+                "SELECT v.subscription_instance_id AS id, t.resource_type AS rt, v.value AS value \
+                 FROM subscription_instance_values v \
+                 JOIN subscription_instances i ON i.subscription_instance_id = v.subscription_instance_id \
+                 JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
+                 WHERE i.subscription_id IN ({list}) ORDER BY v.subscription_instance_value_id"
+            ),
+            id_values.clone(),
+        )
+        .await?
+        {
+            if let Some(e) = existing.get_mut(&row.try_get::<Uuid>("", "id")?) {
+                e.values
+                    .push((row.try_get("", "rt")?, row.try_get("", "value")?));
+            }
+        }
+        for row in rows(
+            txn,
+            format!(
+                "SELECT r.in_use_by_id AS parent, r.depends_on_id AS child, r.order_id AS ord, r.domain_model_attr AS attr \
+                 FROM subscription_instance_relations r \
+                 JOIN subscription_instances i ON i.subscription_instance_id = r.in_use_by_id \
+                 WHERE i.subscription_id IN ({list})"
+            ),
+            id_values,
+        )
+        .await?
+        {
+            if let Some(e) = existing.get_mut(&row.try_get::<Uuid>("", "parent")?) {
+                e.relations.push((
+                    row.try_get::<Option<String>>("", "attr")?.unwrap_or_default(),
+                    row.try_get("", "ord")?,
+                    row.try_get("", "child")?,
+                ));
+            }
         }
     }
 
@@ -650,20 +730,7 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     }
 
     // what to write
-    let mut insert_subs = Query::insert();
-    insert_subs.into_table("subscriptions").columns([
-        "subscription_id",
-        "description",
-        "status",
-        "product_id",
-        "customer_id",
-        "insync",
-        "start_date",
-        "end_date",
-        "note",
-        "version",
-    ]);
-    let mut new_subs = 0usize;
+    let mut new_subs: Vec<[Expr; 10]> = Vec::new();
     let mut updates: Vec<(usize, Vec<Value>)> = Vec::new();
     let mut delete_instances: Vec<Uuid> = Vec::new();
     let mut new_instances: Vec<(Uuid, Uuid, Uuid, Option<String>)> = Vec::new();
@@ -754,7 +821,7 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         }
         match headers.get(&id) {
             None => {
-                insert_subs.values_panic([
+                new_subs.push([
                     id.into(),
                     meta.description.clone().into(),
                     status.into(),
@@ -766,7 +833,6 @@ async fn write_all<P: Product, T: ConnectionTrait>(
                     note.into(),
                     1i32.into(),
                 ]);
-                new_subs += 1;
                 touched[i] = true;
             }
             Some(h) => {
@@ -838,9 +904,25 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     }
 
     // write: subscriptions first, then instances, values, relations
-    if new_subs > 0 {
-        txn.execute_raw(build(backend, &insert_subs)).await?;
-        stats.subscriptions_inserted = new_subs;
+    for chunk in new_subs.chunks(CHUNK) {
+        let mut stmt = Query::insert();
+        stmt.into_table("subscriptions").columns([
+            "subscription_id",
+            "description",
+            "status",
+            "product_id",
+            "customer_id",
+            "insync",
+            "start_date",
+            "end_date",
+            "note",
+            "version",
+        ]);
+        for row in chunk {
+            stmt.values_panic(row.clone());
+        }
+        txn.execute_raw(build(backend, &stmt)).await?;
+        stats.subscriptions_inserted += chunk.len();
         stats.statements += 1;
     }
     for chunk in updates.chunks(CHUNK) {
@@ -1161,7 +1243,20 @@ pub fn stamp_dates<L>(meta: &mut SubscriptionMeta<L>, target: SubscriptionLifecy
 /// blocks (each with `in_use_by_ids` and `in_use_by_relations`), read through the descriptors of
 /// the product's registered type, so any registered product can be shown without naming its
 /// Rust type. Seven queries, whatever the size of the subscription.
-pub async fn load_json<C: ConnectionTrait>(
+pub async fn load_json<C: Connection>(
+    db: &C,
+    id: Uuid,
+) -> Result<serde_json::Value, SubscriptionError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return json_of(db, id).await;
+    }
+    let txn = without_jit(db).await?;
+    let result = json_of(&txn, id).await;
+    finish(txn, result).await
+}
+
+/// [`load_json`] on a connection as it is.
+async fn json_of<C: ConnectionTrait>(
     db: &C,
     id: Uuid,
 ) -> Result<serde_json::Value, SubscriptionError> {
