@@ -51,6 +51,49 @@ pub fn with_sqlite_mode(url: &str, mode: SqliteMode) -> Result<String, Unsupport
     }
 }
 
+/// A server that did not answer a probe; `url` has its password masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot connect to {url}: {reason}")]
+pub struct Unreachable {
+    /// The URL, password masked.
+    pub url: String,
+    /// The driver's reason, on one line.
+    pub reason: String,
+}
+
+/// Opens one connection to the server of `url` (as [`with_sqlite_mode`] returns it) and closes
+/// it again, so that a tool can say why a server cannot be reached: a pool retries a refused
+/// connection until its timeout and then reports only that it timed out, which hides the
+/// reason. SQLite needs no probe.
+pub async fn probe(url: &str, timeout: std::time::Duration) -> Result<(), Unreachable> {
+    use sea_orm::sqlx::Connection as _;
+    use sea_orm::sqlx::mysql::MySqlConnection;
+    use sea_orm::sqlx::postgres::PgConnection;
+
+    let attempt = async {
+        if url.starts_with("mysql:") {
+            MySqlConnection::connect(url).await?.close().await
+        } else if url.starts_with("postgres") {
+            PgConnection::connect(url).await?.close().await
+        } else {
+            Ok(())
+        }
+    };
+    let reason = match tokio::time::timeout(timeout, attempt).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(_) => format!("no answer within {} seconds", timeout.as_secs()),
+    };
+    Err(Unreachable {
+        url: mask_password(url),
+        reason,
+    })
+}
+
 /// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages and logs.
 pub fn mask_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -108,6 +151,25 @@ mod tests {
         let e = with_sqlite_mode("oracle://scott:tiger@h/db", SqliteMode::ReadOnly).unwrap_err();
         assert_eq!(e.url, "oracle://scott:***@h/db");
         assert!(e.to_string().contains("expected sqlite://"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_named_without_its_password() {
+        // nothing listens on port 1; SQLite is never probed
+        let e = probe(
+            "postgres://u:secret@127.0.0.1:1/db",
+            std::time::Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.url, "postgres://u:***@127.0.0.1:1/db");
+        assert!(!e.reason.is_empty() && !e.reason.contains('\n'), "{e}");
+        probe(
+            "sqlite://missing.db?mode=ro",
+            std::time::Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
     }
 
     #[test]

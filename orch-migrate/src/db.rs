@@ -1,7 +1,7 @@
 //! Connecting to the database named by a URL, with errors a person can act on.
 
 pub use orch_core::db_url::mask_password;
-use orch_core::db_url::{SqliteMode, UnsupportedUrl, with_sqlite_mode};
+use orch_core::db_url::{SqliteMode, Unreachable, UnsupportedUrl, with_sqlite_mode};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 /// The database used when no URL is given: an SQLite file in the current directory, created on
@@ -62,32 +62,10 @@ pub async fn connect_single(url: &str) -> Result<DatabaseConnection, ConnectErro
         })
 }
 
-/// Opens one connection to a server and closes it again, to report why it cannot be reached:
-/// a pool retries a refused connection until its timeout and then reports only that it timed
-/// out, which hides the reason (and takes 10 seconds). SQLite needs no probe.
 async fn probe(url: &str) -> Result<(), ConnectError> {
-    use sea_orm::sqlx::Connection as _;
-    use sea_orm::sqlx::mysql::MySqlConnection;
-    use sea_orm::sqlx::postgres::PgConnection;
-
-    let attempt = async {
-        if url.starts_with("mysql:") {
-            MySqlConnection::connect(url).await?.close().await
-        } else if url.starts_with("postgres") {
-            PgConnection::connect(url).await?.close().await
-        } else {
-            Ok(())
-        }
-    };
-    let reason = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
-        Ok(Ok(())) => return Ok(()),
-        Ok(Err(e)) => one_line(&e.to_string()),
-        Err(_) => format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()),
-    };
-    Err(ConnectError::Unreachable {
-        url: mask_password(url),
-        reason,
-    })
+    orch_core::db_url::probe(url, CONNECT_TIMEOUT)
+        .await
+        .map_err(|Unreachable { url, reason }| ConnectError::Unreachable { url, reason })
 }
 
 fn normalize(url: &str) -> Result<String, ConnectError> {

@@ -215,6 +215,26 @@ async fn clean(conn: &DatabaseConnection) {
     }
 }
 
+/// The time of `iters` runs of `work`, deleting what each run created outside the measured time.
+async fn measured_then_cleaned<F, Fut, T>(
+    conn: &DatabaseConnection,
+    iters: u64,
+    mut work: F,
+) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        work().await;
+        total += start.elapsed();
+        clean(conn).await;
+    }
+    total
+}
+
 /// A new user in `group`, ready to save.
 async fn new_user(
     conn: &DatabaseConnection,
@@ -456,16 +476,7 @@ fn bench_backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backe
     group.bench_function("save_all", |b| {
         b.to_async(rt).iter_custom(|iters| {
             let conn = conn.clone();
-            async move {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let start = Instant::now();
-                    create_save_all(&conn, g).await;
-                    total += start.elapsed();
-                    clean(&conn).await;
-                }
-                total
-            }
+            async move { measured_then_cleaned(&conn, iters, || create_save_all(&conn, g)).await }
         })
     });
     print_queries(
@@ -477,16 +488,7 @@ fn bench_backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backe
     group.bench_function("one_at_a_time", |b| {
         b.to_async(rt).iter_custom(|iters| {
             let conn = conn.clone();
-            async move {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let start = Instant::now();
-                    create_save_each(&conn, g).await;
-                    total += start.elapsed();
-                    clean(&conn).await;
-                }
-                total
-            }
+            async move { measured_then_cleaned(&conn, iters, || create_save_each(&conn, g)).await }
         })
     });
     group.finish();
@@ -556,14 +558,7 @@ fn bench_backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backe
         b.to_async(rt).iter_custom(|iters| {
             let conn = conn.clone();
             async move {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let start = Instant::now();
-                    create_horizontal(&conn, TEMPORARY).await;
-                    total += start.elapsed();
-                    clean(&conn).await;
-                }
-                total
+                measured_then_cleaned(&conn, iters, || create_horizontal(&conn, TEMPORARY)).await
             }
         })
     });

@@ -128,6 +128,19 @@ impl TestDb {
         })
     }
 
+    /// A fresh database with the core schema and an app's committed migrations (for example
+    /// `workshop::migrations::migrations`) applied, as `orch-migrate up` leaves it.
+    pub async fn migrated(
+        backend: Backend,
+        app: orch_core::migration::MigrationList,
+    ) -> Option<TestDb> {
+        let db = TestDb::new(backend).await?;
+        orch_migrate::apply::up(&db.conn, &db.url, &orch_migrate::Migrator::new(app), None)
+            .await
+            .expect("the app's migrations apply");
+        Some(db)
+    }
+
     /// A second, independent connection to the same database.
     pub async fn connect(&self) -> DatabaseConnection {
         Database::connect(&self.url)

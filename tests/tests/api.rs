@@ -34,12 +34,7 @@ const RECORDED: &str = include_str!("../data/workshop-metadata.json");
 
 /// A fresh database with the core schema and the workshop's committed migration applied.
 async fn migrated(backend: Backend) -> Option<TestDb> {
-    let db = TestDb::new(backend).await?;
-    let migrator = orch_migrate::Migrator::new(workshop::migrations::migrations);
-    orch_migrate::apply::up(&db.conn, &db.url, &migrator, None)
-        .await
-        .expect("workshop migration");
-    Some(db)
+    TestDb::migrated(backend, workshop::migrations::migrations).await
 }
 
 /// One HTTP answer.

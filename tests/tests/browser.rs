@@ -200,9 +200,7 @@ async fn the_products_page_filters_in_a_real_browser() {
     };
 
     // the workshop's database, served on a free loopback port
-    let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    let migrator = orch_migrate::Migrator::new(workshop::migrations::migrations);
-    orch_migrate::apply::up(&db.conn, &db.url, &migrator, None)
+    let db = TestDb::migrated(Backend::Sqlite, workshop::migrations::migrations)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))

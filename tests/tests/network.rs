@@ -375,11 +375,7 @@ async fn the_committed_module_is_what_generate_writes() {
 // ---------------------------------------------------------------------------------------------
 
 async fn network_db(backend: Backend) -> Option<TestDb> {
-    let db = TestDb::new(backend).await?;
-    apply::up(&db.conn, &db.url, &migrator(), None)
-        .await
-        .expect("network migration");
-    Some(db)
+    TestDb::migrated(backend, network::migrations::migrations).await
 }
 
 async fn scalar(conn: &DatabaseConnection, sql: &str) -> i64 {

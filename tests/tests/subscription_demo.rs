@@ -27,9 +27,7 @@ fn json_after(out: &str, header: &str) -> Value {
 
 #[tokio::test]
 async fn the_demo_creates_saves_loads_and_activates_a_group_and_a_user() {
-    let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    let migrator = orch_migrate::Migrator::new(workshop::migrations::migrations);
-    orch_migrate::apply::up(&db.conn, &db.url, &migrator, None)
+    let db = TestDb::migrated(Backend::Sqlite, workshop::migrations::migrations)
         .await
         .unwrap();
 

@@ -11,12 +11,7 @@ use tests::{Backend, TestDb};
 use workshop::{Affiliation, User, UserGroup, UserGroupBlock, UserGroupInactive, UserInactive};
 
 async fn workshop_db(backend: Backend) -> Option<TestDb> {
-    let db = TestDb::new(backend).await?;
-    let migrator = orch_migrate::Migrator::new(workshop::migrations::migrations);
-    orch_migrate::apply::up(&db.conn, &db.url, &migrator, None)
-        .await
-        .expect("workshop migration");
-    Some(db)
+    TestDb::migrated(backend, workshop::migrations::migrations).await
 }
 
 async fn scalar(conn: &DatabaseConnection, sql: &str) -> i64 {

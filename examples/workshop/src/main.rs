@@ -178,31 +178,11 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| path.into())
 }
 
-/// Opens one connection to a server and closes it, to report why it cannot be reached: a
-/// pool only reports that it timed out.
+/// Says why a server cannot be reached, where a pool would only say that it timed out.
 async fn probe(url: &str) -> Result<(), String> {
-    use sea_orm::sqlx::Connection as _;
-    use sea_orm::sqlx::mysql::MySqlConnection;
-    use sea_orm::sqlx::postgres::PgConnection;
-
-    let attempt = async {
-        if url.starts_with("mysql:") {
-            MySqlConnection::connect(url).await?.close().await
-        } else if url.starts_with("postgres") {
-            PgConnection::connect(url).await?.close().await
-        } else {
-            Ok(())
-        }
-    };
-    let reason = match tokio::time::timeout(DATABASE_TIMEOUT, attempt).await {
-        Ok(Ok(())) => return Ok(()),
-        Ok(Err(e)) => one_line(&e.to_string()),
-        Err(_) => format!("no answer within {} seconds", DATABASE_TIMEOUT.as_secs()),
-    };
-    Err(format!(
-        "cannot connect to {}: {reason}",
-        mask_password(url)
-    ))
+    orch_core::db_url::probe(url, DATABASE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -904,9 +904,11 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     }
 
     // write: subscriptions first, then instances, values, relations
-    for chunk in new_subs.chunks(CHUNK) {
-        let mut stmt = Query::insert();
-        stmt.into_table("subscriptions").columns([
+    stats.subscriptions_inserted = new_subs.len();
+    stats.statements += insert_rows(
+        txn,
+        "subscriptions",
+        [
             "subscription_id",
             "description",
             "status",
@@ -917,14 +919,10 @@ async fn write_all<P: Product, T: ConnectionTrait>(
             "end_date",
             "note",
             "version",
-        ]);
-        for row in chunk {
-            stmt.values_panic(row.clone());
-        }
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.subscriptions_inserted += chunk.len();
-        stats.statements += 1;
-    }
+        ],
+        new_subs,
+    )
+    .await?;
     for chunk in updates.chunks(CHUNK) {
         let result = txn.execute_raw(update_headers(backend, chunk)).await?;
         if result.rows_affected() != chunk.len() as u64 {
@@ -933,35 +931,30 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         stats.subscriptions_updated += chunk.len();
         stats.statements += 1;
     }
-    for chunk in delete_instances.chunks(CHUNK) {
-        let stmt = Query::delete()
-            .from_table("subscription_instances")
-            .and_where(Expr::col("subscription_instance_id").is_in(chunk.iter().copied()))
-            .to_owned();
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.instances_deleted += chunk.len();
-        stats.statements += 1;
-    }
-    for chunk in new_instances.chunks(CHUNK) {
-        let mut stmt = Query::insert();
-        stmt.into_table("subscription_instances").columns([
+    stats.statements += delete_where_in(
+        txn,
+        "subscription_instances",
+        "subscription_instance_id",
+        &delete_instances,
+    )
+    .await?;
+    stats.instances_deleted = delete_instances.len();
+    stats.instances_inserted = new_instances.len();
+    stats.statements += insert_rows(
+        txn,
+        "subscription_instances",
+        [
             "subscription_instance_id",
             "subscription_id",
             "product_block_id",
             "label",
-        ]);
-        for (id, owner, block, label) in chunk {
-            stmt.values_panic([
-                (*id).into(),
-                (*owner).into(),
-                (*block).into(),
-                label.clone().into(),
-            ]);
-        }
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.instances_inserted += chunk.len();
-        stats.statements += 1;
-    }
+        ],
+        new_instances
+            .into_iter()
+            .map(|(id, owner, block, label)| [id.into(), owner.into(), block.into(), label.into()])
+            .collect(),
+    )
+    .await?;
     for (id, label) in &label_updates {
         let stmt = Query::update()
             .table("subscription_instances")
@@ -971,65 +964,110 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         txn.execute_raw(build(backend, &stmt)).await?;
         stats.statements += 1;
     }
-    for chunk in replace_values.chunks(CHUNK) {
-        let stmt = Query::delete()
-            .from_table("subscription_instance_values")
-            .and_where(Expr::col("subscription_instance_id").is_in(chunk.iter().copied()))
-            .to_owned();
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.statements += 1;
-    }
-    for chunk in new_values.chunks(CHUNK) {
-        let mut stmt = Query::insert();
-        stmt.into_table("subscription_instance_values").columns([
+    stats.statements += delete_where_in(
+        txn,
+        "subscription_instance_values",
+        "subscription_instance_id",
+        &replace_values,
+    )
+    .await?;
+    stats.values_written = new_values.len();
+    stats.statements += insert_rows(
+        txn,
+        "subscription_instance_values",
+        [
             "subscription_instance_value_id",
             "subscription_instance_id",
             "resource_type_id",
             "value",
-        ]);
-        for (instance, rt, value) in chunk {
+        ],
+        new_values
+            .into_iter()
             // time-ordered ids keep the order of list values
-            stmt.values_panic([
-                Uuid::now_v7().into(),
-                (*instance).into(),
-                (*rt).into(),
-                value.clone().into(),
-            ]);
-        }
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.values_written += chunk.len();
-        stats.statements += 1;
-    }
-    for chunk in replace_relations.chunks(CHUNK) {
-        let stmt = Query::delete()
-            .from_table("subscription_instance_relations")
-            .and_where(Expr::col("in_use_by_id").is_in(chunk.iter().copied()))
-            .to_owned();
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.statements += 1;
-    }
-    for chunk in new_relations.chunks(CHUNK) {
-        let mut stmt = Query::insert();
-        stmt.into_table("subscription_instance_relations").columns([
+            .map(|(instance, rt, value)| {
+                [
+                    Uuid::now_v7().into(),
+                    instance.into(),
+                    rt.into(),
+                    value.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    stats.statements += delete_where_in(
+        txn,
+        "subscription_instance_relations",
+        "in_use_by_id",
+        &replace_relations,
+    )
+    .await?;
+    stats.relations_written = new_relations.len();
+    stats.statements += insert_rows(
+        txn,
+        "subscription_instance_relations",
+        [
             "in_use_by_id",
             "depends_on_id",
             "order_id",
             "domain_model_attr",
-        ]);
-        for r in chunk {
-            stmt.values_panic([
-                r.parent.into(),
-                r.child.into(),
-                r.order.into(),
-                r.attribute.into(),
-            ]);
-        }
-        txn.execute_raw(build(backend, &stmt)).await?;
-        stats.relations_written += chunk.len();
-        stats.statements += 1;
-    }
+        ],
+        new_relations
+            .into_iter()
+            .map(|r| {
+                [
+                    r.parent.into(),
+                    r.child.into(),
+                    r.order.into(),
+                    r.attribute.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
     let stored: HashSet<Uuid> = headers.keys().copied().collect();
     Ok((stats, touched, stored))
+}
+
+/// Inserts `rows` into `table`, [`CHUNK`] rows to a statement; returns the number of statements.
+async fn insert_rows<T: ConnectionTrait, const N: usize>(
+    txn: &T,
+    table: &str,
+    columns: [&'static str; N],
+    rows: Vec<[Expr; N]>,
+) -> Result<usize, sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    let mut statements = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut stmt = Query::insert();
+        stmt.into_table(table.to_owned()).columns(columns);
+        for row in rows.by_ref().take(CHUNK) {
+            stmt.values_panic(row);
+        }
+        txn.execute_raw(build(backend, &stmt)).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Deletes the rows of `table` whose `column` is one of `ids`, [`CHUNK`] ids to a statement;
+/// returns the number of statements.
+async fn delete_where_in<T: ConnectionTrait>(
+    txn: &T,
+    table: &str,
+    column: &str,
+    ids: &[Uuid],
+) -> Result<usize, sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    for chunk in ids.chunks(CHUNK) {
+        let stmt = Query::delete()
+            .from_table(table.to_owned())
+            .and_where(Expr::col(column.to_owned()).is_in(chunk.iter().copied()))
+            .to_owned();
+        txn.execute_raw(build(backend, &stmt)).await?;
+    }
+    Ok(ids.len().div_ceil(CHUNK))
 }
 
 /// The `subscriptions` columns a changed subscription is written with, in the order of the
