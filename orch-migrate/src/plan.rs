@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use orch_core::Cardinality;
-use orch_core::migration::Op;
+use orch_core::migration::{Op, OwnedOp};
 
 use crate::answers::{Answer, Answers, Key};
 use crate::catalog::{Catalog, Relation};
@@ -19,9 +19,9 @@ use crate::diff::{Changes, Renames};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// Steps of `up`.
-    pub up: Vec<Op<String>>,
+    pub up: Vec<OwnedOp>,
     /// Steps of `down`.
-    pub down: Vec<Op<String>>,
+    pub down: Vec<OwnedOp>,
     /// One line per kind of data the upgrade deletes and the downgrade cannot restore.
     pub data_loss: Vec<String>,
 }
@@ -238,11 +238,23 @@ pub fn plan(
 ) -> Result<Plan, PlanError> {
     let cx = Ctx { answers };
     let fills = backfills(changes, desired, actual, renames);
-    let mut up: Vec<Op<String>> = Vec::new();
-    let mut down: Vec<Op<String>> = Vec::new();
-    let mut data_loss = Vec::new();
+    let data_loss = confirm_destructive(&cx, changes, actual)?;
+    let up = upgrade(&cx, changes, desired, &fills)?;
+    let down = downgrade(changes, actual, &fills);
+    Ok(Plan {
+        up,
+        down,
+        data_loss,
+    })
+}
 
-    // destructive changes must be confirmed when they lose data
+/// Checks that every change that deletes data is confirmed; returns one line per such change.
+fn confirm_destructive(
+    cx: &Ctx<'_>,
+    changes: &Changes,
+    actual: &Catalog,
+) -> Result<Vec<String>, PlanError> {
+    let mut data_loss = Vec::new();
     for p in &changes.delete_products {
         let a = &actual.products[p];
         if a.subscriptions > 0 {
@@ -289,6 +301,18 @@ pub fn plan(
         }
     }
 
+    Ok(data_loss)
+}
+
+/// The upgrade: renames, product types, creates, per-block moves, unlinks, deletes, links and
+/// backfills, in that order.
+fn upgrade(
+    cx: &Ctx<'_>,
+    changes: &Changes,
+    desired: &Catalog,
+    fills: &Backfills,
+) -> Result<Vec<OwnedOp>, PlanError> {
+    let mut up: Vec<OwnedOp> = Vec::new();
     // 1. renames
     for (product, from, to) in &changes.rename_fixed_inputs {
         up.push(Op::RenameFixedInput {
@@ -443,7 +467,13 @@ pub fn plan(
         });
     }
 
-    // ---- the downgrade ----
+    Ok(up)
+}
+
+/// The downgrade: the upgrade undone in reverse, with the metadata rows it deletes restored as
+/// `actual` holds them.
+fn downgrade(changes: &Changes, actual: &Catalog, fills: &Backfills) -> Vec<OwnedOp> {
+    let mut down: Vec<OwnedOp> = Vec::new();
     // 1. new instances of existing blocks
     for c in fills.children.iter().rev().filter(|c| c.reversible) {
         down.push(Op::DeleteChildInstances {
@@ -644,12 +674,7 @@ pub fn plan(
             to: from.clone(),
         });
     }
-
-    Ok(Plan {
-        up,
-        down,
-        data_loss,
-    })
+    down
 }
 
 #[cfg(test)]
