@@ -26,19 +26,33 @@ impl SqliteMode {
     }
 }
 
-/// A URL whose scheme names no backend orch supports; `url` has its password masked.
+/// A URL whose scheme names no backend orch supports, or an SQLite URL that names no file;
+/// `url` has its password masked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported database URL `{url}`: expected sqlite://, postgres:// or mysql://")]
+#[error("unsupported database URL `{url}`: {reason}")]
 pub struct UnsupportedUrl {
     /// The URL, password masked.
     pub url: String,
+    /// What is wrong with it, and what would be right.
+    pub reason: &'static str,
 }
+
+const EXPECTED_SCHEMES: &str = "expected sqlite://, postgres:// or mysql://";
+const NO_SQLITE_FILE: &str = "it names no file: use sqlite://FILE (sqlite::memory: for a database that lives only as long as the process)";
 
 /// `url` ready for sea-orm: an SQLite URL without `mode=` gets `mode` (an in-memory one is left
 /// as it is), `mariadb://` becomes `mysql://`, and PostgreSQL and MySQL URLs pass unchanged.
 pub fn with_sqlite_mode(url: &str, mode: SqliteMode) -> Result<String, UnsupportedUrl> {
     let url = url.trim();
     let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    // `sqlite://` alone would open a private in-memory database: a migration into it is lost
+    // at exit although the command reports success
+    if scheme == "sqlite" && !url.contains(":memory:") && sqlite_file(url).is_none() {
+        return Err(UnsupportedUrl {
+            url: url.to_owned(),
+            reason: NO_SQLITE_FILE,
+        });
+    }
     match scheme {
         "sqlite" if url.contains("mode=") || url.contains(":memory:") => Ok(url.to_owned()),
         "sqlite" if url.contains('?') => Ok(format!("{url}&{}", mode.param())),
@@ -47,8 +61,18 @@ pub fn with_sqlite_mode(url: &str, mode: SqliteMode) -> Result<String, Unsupport
         "mariadb" => Ok(url.replacen("mariadb://", "mysql://", 1)),
         _ => Err(UnsupportedUrl {
             url: mask_password(url),
+            reason: EXPECTED_SCHEMES,
         }),
     }
+}
+
+/// The file an SQLite URL names (`sqlite://path?...`, `sqlite:path`), or `None` for another
+/// backend, an in-memory database or a URL without a path.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.trim().strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
 }
 
 /// A server that did not answer a probe; `url` has its password masked.
@@ -131,6 +155,26 @@ mod tests {
             with_sqlite_mode("sqlite::memory:", rwc).unwrap(),
             "sqlite::memory:"
         );
+    }
+
+    #[test]
+    fn an_sqlite_url_without_a_file_is_an_error() {
+        for url in [
+            "sqlite://",
+            "sqlite:",
+            " sqlite://?mode=rwc",
+            "sqlite://?cache=shared",
+        ] {
+            let e = with_sqlite_mode(url, SqliteMode::ReadWriteCreate).unwrap_err();
+            assert!(e.to_string().contains("names no file"), "{url}: {e}");
+        }
+        assert_eq!(
+            sqlite_file("sqlite://a/b.db?mode=ro"),
+            Some("a/b.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db"), Some("/tmp/x.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://h/db"), None);
     }
 
     #[test]

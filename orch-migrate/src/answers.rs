@@ -14,7 +14,7 @@
 //! [product_blocks.UserBlock]
 //! description = "user block"
 //! tag = "UB"
-//! defaults = { email = "unknown" }        # values for existing instances of UserBlock
+//! defaults = { email = "unknown", ports = [80, 443] }  # for existing instances of UserBlock
 //!
 //! [resource_types]
 //! username = "name of the user"          # resource type descriptions
@@ -29,6 +29,7 @@
 //! delete_product_blocks = { OldBlock = true }
 //! delete_resource_types = { old_rt = true }
 //! unlink_resource_types = { UserBlock = { age = true } }
+//! delete_every_product = true             # no product registered, and that is the intent
 //! ```
 //!
 //! Every key is checked against the registered models and every value against what it
@@ -39,7 +40,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use orch_core::ProductLifecycle;
+use orch_core::{Cardinality, ProductLifecycle};
 
 use crate::catalog::Catalog;
 
@@ -85,6 +86,8 @@ pub enum Answer {
     Text(String),
     /// A yes/no: a confirmation, or `false` for "not a rename".
     Bool(bool),
+    /// The elements of a list value, in order (a default for a `Vec<T>` resource type).
+    List(Vec<String>),
 }
 
 impl Answer {
@@ -92,7 +95,7 @@ impl Answer {
     pub fn text(&self) -> Option<&str> {
         match self {
             Answer::Text(t) => Some(t),
-            Answer::Bool(_) => None,
+            Answer::Bool(_) | Answer::List(_) => None,
         }
     }
 
@@ -100,6 +103,12 @@ impl Answer {
         match self {
             Answer::Text(t) => toml::Value::String(t.clone()),
             Answer::Bool(b) => toml::Value::Boolean(*b),
+            Answer::List(items) => toml::Value::Array(
+                items
+                    .iter()
+                    .map(|i| toml::Value::String(i.clone()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -108,6 +117,9 @@ impl Answer {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answers {
     values: BTreeMap<Key, Answer>,
+    /// Answers read from a file that were left out because the models no longer have what they
+    /// are about, one line each, for the command to print as warnings.
+    pub ignored: Vec<String>,
 }
 
 /// Why an answers file cannot be used; lists every problem.
@@ -152,6 +164,15 @@ impl Answers {
         let mut answers = Answers::default();
         let mut problems = Vec::new();
         flatten(&mut Vec::new(), &table, &mut answers, &mut problems);
+        // answers about what the models no longer have stay in the file from earlier
+        // migrations: they are ignored, so that one file keeps working as the models change
+        answers.values.retain(|key, _| match stale(key, desired) {
+            Some(why) => {
+                answers.ignored.push(format!("{key}: ignored, {why}"));
+                false
+            }
+            None => true,
+        });
         for (key, answer) in &answers.values {
             if let Err(p) = check(key, answer, desired) {
                 problems.push(format!("{key}: {p}"));
@@ -194,19 +215,47 @@ fn flatten(
     for (k, v) in table {
         path.push(k.clone());
         let key = Key(path.clone());
+        // a number is a value of a field's type; a description, tag or name is a string
+        let value = is_value_key(&key);
+        let scalar = |v: &toml::Value| match v {
+            toml::Value::String(s) => Some(s.clone()),
+            toml::Value::Integer(i) if value => Some(i.to_string()),
+            toml::Value::Float(f) if value => Some(format!("{f:?}")),
+            _ => None,
+        };
         match v {
             toml::Value::Table(t) => flatten(path, t, out, problems),
-            toml::Value::String(s) => out.insert(key, Answer::Text(s.clone())),
             toml::Value::Boolean(b) => out.insert(key, Answer::Bool(*b)),
-            toml::Value::Integer(i) => out.insert(key, Answer::Text(i.to_string())),
-            toml::Value::Float(f) => out.insert(key, Answer::Text(format!("{f:?}"))),
-            other => problems.push(format!(
-                "{key}: expected a string or boolean, found {}",
-                other.type_str()
-            )),
+            toml::Value::Array(items) if value => {
+                match items.iter().map(scalar).collect::<Option<Vec<_>>>() {
+                    Some(items) => out.insert(key, Answer::List(items)),
+                    None => problems.push(format!("{key}: expected a list of strings or numbers")),
+                }
+            }
+            other => match scalar(other) {
+                Some(s) => out.insert(key, Answer::Text(s)),
+                None => problems.push(format!(
+                    "{key}: expected {}, found {}",
+                    if value {
+                        "a string, number or boolean"
+                    } else {
+                        "a string or boolean"
+                    },
+                    other.type_str()
+                )),
+            },
         }
         path.pop();
     }
+}
+
+/// Whether `key` answers with a value of a field's type (a fixed input or a default), which
+/// may be written as a TOML number, or a list for a list field.
+fn is_value_key(key: &Key) -> bool {
+    matches!(
+        key.segments().as_slice(),
+        ["products", _, "fixed_inputs", _] | ["product_blocks", _, "defaults", _]
+    )
 }
 
 /// The most characters `products.tag` and `product_blocks.tag` hold.
@@ -214,11 +263,11 @@ pub const TAG_LENGTH: usize = 20;
 /// The most characters a description holds.
 pub const DESCRIPTION_LENGTH: usize = 2000;
 
-/// Checks a description.
+/// Checks a description. An empty one is accepted, as orchestrator-core accepts it, so that
+/// every row it wrote can be reproduced.
 pub fn check_description(s: &str) -> Result<(), String> {
-    if s.trim().is_empty() {
-        Err("the description is empty".into())
-    } else if s.chars().count() > DESCRIPTION_LENGTH {
+    check_storable(s)?;
+    if s.chars().count() > DESCRIPTION_LENGTH {
         Err(format!(
             "the description has {} characters; at most {DESCRIPTION_LENGTH} fit",
             s.chars().count()
@@ -231,6 +280,7 @@ pub fn check_description(s: &str) -> Result<(), String> {
 /// Checks a tag.
 pub fn check_tag(s: &str) -> Result<(), String> {
     let n = s.chars().count();
+    check_storable(s)?;
     if s.trim().is_empty() {
         Err("the tag is empty".into())
     } else if n > TAG_LENGTH {
@@ -242,10 +292,77 @@ pub fn check_tag(s: &str) -> Result<(), String> {
     }
 }
 
+/// The most bytes a value (`fixed_inputs.value`, `subscription_instance_values.value`) holds
+/// on every backend: they are `TEXT` on MariaDB, 65,535 bytes.
+pub const VALUE_BYTES: usize = 65_535;
+
+/// Checks that every backend can store `s`: PostgreSQL refuses the NUL character in text. A
+/// generated migration must apply on all three, so this is checked when generating.
+pub fn check_storable(s: &str) -> Result<(), String> {
+    if s.contains('\0') {
+        Err("contains the NUL character (\\0), which PostgreSQL cannot store in text".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a value of a field's type for `value_type`, and that every backend can store it.
+pub fn check_value(value_type: Option<&orch_core::ValueType>, s: &str) -> Result<(), String> {
+    check_storable(s)?;
+    if s.len() > VALUE_BYTES {
+        return Err(format!(
+            "the value has {} bytes; at most {VALUE_BYTES} fit on MariaDB",
+            s.len()
+        ));
+    }
+    match value_type {
+        // the type's own message, the same a bad stored value gives (an enum lists its values)
+        Some(vt) => (vt.check)(s).map_err(|e| e.to_string()),
+        None => Ok(()),
+    }
+}
+
 fn text(answer: &Answer) -> Result<&str, String> {
-    answer
-        .text()
-        .ok_or_else(|| "expected a string, found a boolean".to_owned())
+    match answer {
+        Answer::Text(t) => Ok(t),
+        Answer::Bool(_) => Err("expected a string, found a boolean".to_owned()),
+        Answer::List(_) => Err("expected a string, found a list".to_owned()),
+    }
+}
+
+/// Why `key` is about something the models do not have (a product, block, fixed input or
+/// resource type, or the new name of a rename), or `None` when they have it.
+fn stale(key: &Key, desired: &Catalog) -> Option<String> {
+    let no_product = |p: &str| {
+        (!desired.products.contains_key(p)).then(|| format!("no registered product is named {p:?}"))
+    };
+    let no_block = |b: &str| {
+        (!desired.blocks.contains_key(b))
+            .then(|| format!("no registered product block is named {b:?}"))
+    };
+    let no_fixed_input = |p: &str, f: &str| {
+        no_product(p).or_else(|| {
+            (!desired.products[p].fixed_inputs.contains_key(f))
+                .then(|| format!("product {p:?} has no fixed input {f:?}"))
+        })
+    };
+    let no_resource_type = |b: &str, r: &str| {
+        no_block(b).or_else(|| {
+            (!desired.blocks[b].resource_types.contains_key(r))
+                .then(|| format!("block {b:?} has no resource type {r:?}"))
+        })
+    };
+    match key.segments().as_slice() {
+        ["products", p, "fixed_inputs", f] => no_fixed_input(p, f),
+        ["products", p, ..] => no_product(p),
+        ["product_blocks", b, "defaults", r] => no_resource_type(b, r),
+        ["product_blocks", b, ..] => no_block(b),
+        ["resource_types", r] => (!desired.resource_types.contains_key(*r))
+            .then(|| format!("no registered block has a resource type {r:?}")),
+        ["renames", "fixed_inputs", p, _] => no_product(p),
+        ["renames", "resource_types", b, _] => no_block(b),
+        _ => None,
+    }
 }
 
 fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
@@ -305,7 +422,15 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
                     list(desired.blocks[*b].resource_types.keys())
                 )
             })?;
-            check_value(rt.value_type.as_ref(), text(answer)?)
+            match (rt.cardinality, answer) {
+                (Some(Cardinality::List), Answer::List(items)) => items
+                    .iter()
+                    .try_for_each(|i| check_value(rt.value_type.as_ref(), i)),
+                (Some(Cardinality::List), _) => Err(format!(
+                    "{r:?} is a list: give its elements as a list, e.g. [\"a\", \"b\"]"
+                )),
+                _ => check_value(rt.value_type.as_ref(), text(answer)?),
+            }
         }
         ["resource_types", r] => {
             if !desired.resource_types.contains_key(*r) {
@@ -318,7 +443,7 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
         }
         ["renames", "fixed_inputs", p, _old] => match answer {
             Answer::Bool(false) => Ok(()),
-            Answer::Bool(true) => Err("expected the new name, or false".into()),
+            Answer::Bool(true) | Answer::List(_) => Err("expected the new name, or false".into()),
             Answer::Text(new) => {
                 if product(p)?.fixed_inputs.contains_key(new) {
                     Ok(())
@@ -331,7 +456,7 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
         },
         ["renames", "resource_types", b, _old] => match answer {
             Answer::Bool(false) => Ok(()),
-            Answer::Bool(true) => Err("expected the new name, or false".into()),
+            Answer::Bool(true) | Answer::List(_) => Err("expected the new name, or false".into()),
             Answer::Text(new) => {
                 if block(b)?.resource_types.contains_key(new) {
                     Ok(())
@@ -347,19 +472,12 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
             "delete_products" | "delete_product_blocks" | "delete_resource_types",
             _,
         ]
-        | ["confirm", "unlink_resource_types", _, _] => match answer {
+        | ["confirm", "unlink_resource_types", _, _]
+        | ["confirm", "delete_every_product"] => match answer {
             Answer::Bool(_) => Ok(()),
-            Answer::Text(_) => Err("expected true or false".into()),
+            _ => Err("expected true or false".into()),
         },
         _ => Err("unknown key: see the answers file format in the README".into()),
-    }
-}
-
-fn check_value(value_type: Option<&orch_core::ValueType>, s: &str) -> Result<(), String> {
-    match value_type {
-        // the type's own message, the same a bad stored value gives (an enum lists its values)
-        Some(vt) => (vt.check)(s).map_err(|e| e.to_string()),
-        None => Ok(()),
     }
 }
 
@@ -378,4 +496,138 @@ fn one_line(s: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::tests::ports;
+
+    /// The ports catalogue with a list resource type `tags` on `PortBlock`.
+    fn with_tags() -> Catalog {
+        ports()
+            .block("PortBlock", &["alias", "mtu", "tags"], &[])
+            .list_rt("PortBlock", "tags")
+            .build()
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        let desired = with_tags();
+        match Answers::parse(text, "answers.toml", &desired) {
+            Ok(a) => panic!("expected problems, parsed {a:?}"),
+            Err(e) => e.problems,
+        }
+    }
+
+    #[test]
+    fn numbers_answer_values_only() {
+        assert_eq!(
+            problems("[products.\"port 10G\"]\ntag = 5\n"),
+            [r#"products."port 10G".tag: expected a string or boolean, found integer"#]
+        );
+        assert_eq!(
+            problems("[resource_types]\nalias = 1.5\n"),
+            ["resource_types.alias: expected a string or boolean, found float"]
+        );
+        let desired = ports().build();
+        let a = Answers::parse(
+            "[product_blocks.PortBlock.defaults]\nmtu = 1500\n",
+            "answers.toml",
+            &desired,
+        )
+        .unwrap();
+        assert_eq!(
+            a.get(&Key::new([
+                "product_blocks",
+                "PortBlock",
+                "defaults",
+                "mtu"
+            ])),
+            Some(&Answer::Text("1500".into()))
+        );
+    }
+
+    #[test]
+    fn values_every_backend_cannot_store_are_refused() {
+        let nul = problems("[product_blocks.PortBlock.defaults]\nmtu = \"15\\u0000\"\n");
+        assert!(nul[0].contains("NUL"), "{nul:?}");
+        let long = format!(
+            "[products.\"port 10G\".fixed_inputs]\nspeed = \"{}\"\n",
+            "x".repeat(70_000)
+        );
+        let long = problems(&long);
+        assert_eq!(
+            long,
+            [
+                r#"products."port 10G".fixed_inputs.speed: the value has 70000 bytes; at most 65535 fit on MariaDB"#
+            ]
+        );
+        let tag = problems("[product_blocks.PortBlock]\ntag = \"P\\u0000\"\n");
+        assert!(tag[0].contains("NUL"), "{tag:?}");
+    }
+
+    #[test]
+    fn lists_answer_list_fields_only() {
+        let desired = with_tags();
+        let a = Answers::parse(
+            "[product_blocks.PortBlock.defaults]\ntags = [\"b\", \"a\", 3]\n",
+            "answers.toml",
+            &desired,
+        )
+        .unwrap();
+        assert_eq!(
+            a.get(&Key::new([
+                "product_blocks",
+                "PortBlock",
+                "defaults",
+                "tags"
+            ])),
+            Some(&Answer::List(vec!["b".into(), "a".into(), "3".into()]))
+        );
+        let p = problems("[product_blocks.PortBlock.defaults]\ntags = \"b\"\n");
+        assert!(p[0].contains("is a list"), "{p:?}");
+        let p = problems("[product_blocks.PortBlock.defaults]\nmtu = [\"1\"]\n");
+        assert!(p[0].contains("found a list"), "{p:?}");
+        let p = problems("[products.\"port 10G\"]\ndescription = [\"x\"]\n");
+        assert!(p[0].contains("found array"), "{p:?}");
+    }
+
+    #[test]
+    fn answers_about_what_the_models_no_longer_have_are_ignored() {
+        let desired = ports().build();
+        let a = Answers::parse(
+            "[products.\"port 40G\"]\ntag = \"P40\"\n\
+             [product_blocks.OldBlock]\ndescription = \"gone\"\n\
+             [product_blocks.PortBlock.defaults]\nold_rt = \"x\"\n\
+             [resource_types]\nold_rt = \"gone\"\n\
+             [renames.resource_types.OldBlock]\nx = \"y\"\n\
+             [products.\"port 10G\"]\ndescription = \"\"\n",
+            "answers.toml",
+            &desired,
+        )
+        .unwrap();
+        assert_eq!(a.ignored.len(), 5, "{:?}", a.ignored);
+        assert!(a.ignored[0].contains("ignored, "), "{:?}", a.ignored);
+        assert_eq!(a.iter().count(), 1, "the empty description is kept");
+    }
+
+    #[test]
+    fn wrong_kinds_of_answers() {
+        assert_eq!(
+            problems("[confirm]\ndelete_products = { x = \"yes\" }\n"),
+            ["confirm.delete_products.x: expected true or false"]
+        );
+        assert_eq!(
+            problems("[renames.resource_types.PortBlock]\nalias = true\n"),
+            ["renames.resource_types.PortBlock.alias: expected the new name, or false"]
+        );
+        assert_eq!(
+            problems("[products.\"port 10G\"]\nstatus = \"bogus\"\n").len(),
+            1
+        );
+        assert_eq!(
+            problems("[products.\"port 10G\"]\ntag = \" \"\n"),
+            [r#"products."port 10G".tag: the tag is empty"#]
+        );
+    }
 }

@@ -51,14 +51,12 @@ const PG_LOCK_KEY: i64 = 0x006f_7263_686d_6967; // "orchmig"
 pub async fn lock(url: &str, backend: DbBackend) -> anyhow::Result<MigrationLock> {
     match backend {
         DbBackend::Sqlite => {
-            let Some(path) = sqlite_path(url) else {
+            let Some(lock_path) = sqlite_lock_path(url) else {
                 return Ok(MigrationLock {
                     _conn: None,
                     _file: None,
                 });
             };
-            let mut lock_path = path.into_os_string();
-            lock_path.push(".migrate-lock");
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
@@ -110,16 +108,16 @@ pub async fn lock(url: &str, backend: DbBackend) -> anyhow::Result<MigrationLock
     }
 }
 
-fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.contains(":memory:") {
-        None
-    } else {
-        Some(PathBuf::from(path))
-    }
+/// The lock file of an SQLite database: next to the file the URL names, after following
+/// symlinks, so that two runs that reach one file through two paths take one lock.
+fn sqlite_lock_path(url: &str) -> Option<PathBuf> {
+    let path = orch_core::db_url::sqlite_file(url)?;
+    // the file exists by now (the connection created it); a path that cannot be resolved is
+    // used as given
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let mut lock = path.into_os_string();
+    lock.push(".migrate-lock");
+    Some(PathBuf::from(lock))
 }
 
 /// The core schema migration that `up` would record as applied instead of running it (see
@@ -168,7 +166,11 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
     if !missing.is_empty() {
         // refused before writing anything, not even `seaql_migrations`
         anyhow::bail!(
-            "the database has some orchestrator tables but not: {}; it is neither empty nor an orchestrator-core database",
+            "the database has {} of the {} core tables, without: {}. An earlier `up` was probably \
+             interrupted while it created them (MariaDB commits each table at once): run `recover` \
+             to drop the empty tables it left, then `up` again",
+            CORE_TABLES.len() - missing.len(),
+            CORE_TABLES.len(),
             missing.join(", ")
         );
     }
@@ -180,6 +182,71 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
         .to_owned();
     db.execute(&stmt).await?;
     Ok(true)
+}
+
+/// Drops the core tables that an interrupted first `up` left behind, so that `up` can create
+/// the schema again: MariaDB commits each `CREATE TABLE` at once, so a run killed half-way
+/// leaves some tables and no record. Only when the core schema is not recorded as applied and
+/// every table it would drop is empty; otherwise nothing is dropped and the error says why.
+/// Returns the tables dropped.
+pub async fn recover(
+    db: &DatabaseConnection,
+    url: &str,
+    migrator: &Migrator,
+) -> anyhow::Result<Vec<&'static str>> {
+    let _lock = lock(url, db.get_database_backend()).await?;
+    let core = schema::migrations();
+    let Some(core_name) = core.first().map(|m| m.name().to_owned()) else {
+        return Ok(Vec::new());
+    };
+    if migrator.recorded(db).await?.contains(&core_name) {
+        anyhow::bail!(
+            "the core schema is recorded as applied ({core_name}): there is nothing to recover"
+        );
+    }
+    let manager = SchemaManager::new(db);
+    let mut present = Vec::new();
+    for t in CORE_TABLES {
+        if manager.has_table(t).await? {
+            present.push(t);
+        }
+    }
+    if present.len() == CORE_TABLES.len() {
+        anyhow::bail!(
+            "every core table exists: this is a whole orchestrator schema, which `up` adopts; \
+             recover drops only what an interrupted `up` left"
+        );
+    }
+    let mut holding = Vec::new();
+    for t in &present {
+        let count = sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::cust("COUNT(*)"))
+            .from(*t)
+            .to_owned();
+        let rows: i64 = db
+            .query_one(&count)
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or_default();
+        if rows > 0 {
+            holding.push(format!("{t} ({rows} rows)"));
+        }
+    }
+    if !holding.is_empty() {
+        anyhow::bail!(
+            "not recovering: these tables hold data, so they were not left by an interrupted \
+             `up`: {}",
+            holding.join(", ")
+        );
+    }
+    // in reverse order of creation, so that no foreign key points at a dropped table
+    for t in present.iter().rev() {
+        manager
+            .drop_table(sea_orm::sea_query::Table::drop().table(*t).to_owned())
+            .await?;
+    }
+    Ok(present)
 }
 
 /// Where progress goes: a bar on a terminal, nothing otherwise.
@@ -246,14 +313,13 @@ pub async fn up(
             pb.finish_and_clear();
             *CURRENT.lock().expect("progress lock") = None;
             let core = schema::migrations().iter().any(|m| m.name() == name);
-            anyhow::bail!(
-                "{name} failed and was rolled back{}: {e}",
-                if core && db.get_database_backend() == DbBackend::MySql {
-                    " (MariaDB commits schema changes immediately: check the core schema)"
-                } else {
-                    ""
-                }
-            );
+            if core && db.get_database_backend() == DbBackend::MySql {
+                anyhow::bail!(
+                    "{name} failed: {e}. MariaDB commits each table as it creates it, so the core \
+                     schema may be half-built: run `recover`, then `up` again"
+                );
+            }
+            anyhow::bail!("{name} failed and was rolled back: {e}");
         }
         applied.push(name.clone());
     }

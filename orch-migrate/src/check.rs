@@ -1,12 +1,14 @@
 //! `check`: whether the registry, the migrations directory and the database agree, for CI.
 
+use std::path::Path;
+
 use orch_core::Registry;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTraitSelf;
 
 use crate::catalog::Catalog;
 use crate::diff::{self, Changes, Renames};
-use crate::generate::summary;
+use crate::generate::{existing_modules, summary};
 use crate::migrator::Migrator;
 use crate::snapshot::snapshot;
 
@@ -17,6 +19,12 @@ pub struct Report {
     pub pending_migrations: Vec<String>,
     /// Migrations the database has applied that the directory lacks.
     pub unknown_applied_migrations: Vec<String>,
+    /// Migration files in the migrations directory that this binary was not built with (a
+    /// generated module not compiled yet, or a file `mod.rs` does not list).
+    pub unbuilt_migrations: Vec<String>,
+    /// Whether the registry is empty: a forgotten `register_products!`, or a binary that does
+    /// not link the crate that has it. The changes are not compared then.
+    pub no_products_registered: bool,
     /// What a new migration would have to change (renames declared on the models applied).
     pub changes: Changes,
 }
@@ -24,17 +32,24 @@ pub struct Report {
 impl Report {
     /// Whether everything agrees.
     pub fn is_clean(&self) -> bool {
-        self.pending_migrations.is_empty()
+        !self.no_products_registered
+            && self.unbuilt_migrations.is_empty()
+            && self.pending_migrations.is_empty()
             && self.unknown_applied_migrations.is_empty()
             && self.changes.is_empty()
     }
 
-    /// The exit code: 0 clean, 2 migrations to apply (or unknown ones applied), 3 models that
-    /// differ from the database with nothing pending (a migration must be generated).
+    /// The exit code: 0 clean, 2 migrations to apply (or unknown ones applied, or files the
+    /// binary lacks), 3 models that differ from the database with nothing pending (a migration
+    /// must be generated), 4 no product registered at all.
     pub fn exit_code(&self) -> u8 {
         if self.is_clean() {
             0
-        } else if !self.pending_migrations.is_empty() || !self.unknown_applied_migrations.is_empty()
+        } else if self.no_products_registered {
+            4
+        } else if !self.pending_migrations.is_empty()
+            || !self.unknown_applied_migrations.is_empty()
+            || !self.unbuilt_migrations.is_empty()
         {
             2
         } else {
@@ -48,6 +63,20 @@ impl Report {
             return "The database and the models agree; no migration is pending.\n".into();
         }
         let mut out = String::new();
+        if self.no_products_registered {
+            out.push_str(
+                "No product is registered: the models were not compared. Call \
+                 `register_products!` in the crate with the models, and link that crate into this \
+                 binary (`use my_products as _;`).\n",
+            );
+        }
+        if !self.unbuilt_migrations.is_empty() {
+            out.push_str(&format!(
+                "Migration files this binary was not built with (rebuild it; or, if `mod.rs` does \
+                 not list them, remove them or run `generate` to list them): {}\n",
+                self.unbuilt_migrations.join(", ")
+            ));
+        }
         if !self.pending_migrations.is_empty() {
             out.push_str(&format!(
                 "Migrations not applied yet (run `up`): {}\n",
@@ -75,11 +104,13 @@ impl Report {
     }
 }
 
-/// Compares the registry, the migrations directory and the database. Read-only.
+/// Compares the registry, the migrations directory (`migrations_dir`, when given) and the
+/// database. Read-only.
 pub async fn check(
     db: &DatabaseConnection,
     migrator: &Migrator,
     registry: &Registry,
+    migrations_dir: Option<&Path>,
 ) -> anyhow::Result<Report> {
     let known: Vec<String> = migrator
         .migrations()
@@ -101,12 +132,20 @@ pub async fn check(
             .cloned()
             .collect(),
         unknown_applied_migrations: stored.into_iter().filter(|s| !known.contains(s)).collect(),
+        unbuilt_migrations: match migrations_dir {
+            Some(dir) => existing_modules(dir)?
+                .into_iter()
+                .filter(|m| !known.contains(m))
+                .collect(),
+            None => Vec::new(),
+        },
+        no_products_registered: registry.is_empty(),
         ..Report::default()
     };
     let core_applied = crate::schema::migrations()
         .iter()
         .all(|m| applied.iter().any(|a| a == m.name()));
-    if core_applied {
+    if core_applied && !report.no_products_registered {
         let desired = Catalog::from_registry(registry);
         let actual = snapshot(db).await?;
         let renames = Renames::declared(&desired, &actual);

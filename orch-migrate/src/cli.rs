@@ -88,7 +88,8 @@ enum Command {
         timestamp: Option<String>,
     },
     /// Exit 0 when the models, the migrations directory and the database agree; otherwise
-    /// report what differs and exit 2 (migrations to apply) or 3 (a migration to generate).
+    /// report what differs and exit 2 (migrations to apply, or files the binary lacks), 3 (a
+    /// migration to generate) or 4 (no product registered).
     Check {
         /// Report format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -114,6 +115,9 @@ enum Command {
     },
     /// List applied and pending migrations.
     Status,
+    /// Drop the empty core tables that an interrupted first `up` left (MariaDB commits each
+    /// table at once), so that `up` can create the schema again.
+    Recover,
     /// Drop every table, then apply all migrations.
     Fresh,
     /// Roll back all applied migrations, then apply all migrations.
@@ -197,12 +201,6 @@ async fn execute(
             timestamp,
         } => {
             let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
-            if registry.is_empty() {
-                anyhow::bail!(
-                    "no products are registered, so the migration would delete every product; \
-                     make sure the binary links the crate that registers them (`use my_products as _;`)"
-                );
-            }
             let now = match timestamp {
                 Some(t) => chrono::NaiveDateTime::parse_from_str(&t, "%Y%m%d%H%M%S")
                     .map_err(|e| {
@@ -216,6 +214,9 @@ async fn execute(
                 Some(path) => generate::read_answers(path, &desired)?,
                 None => Default::default(),
             };
+            for line in &file_answers.ignored {
+                eprintln!("warning: {line}");
+            }
             let interactive =
                 !no_input && console::Term::stderr().is_term() && console::Term::stdout().is_term();
             let mut file = FilePrompter {
@@ -261,7 +262,13 @@ async fn execute(
         }
         Command::Check { format } => {
             let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
-            let report = check::check(conn, migrator, registry).await?;
+            let report = check::check(
+                conn,
+                migrator,
+                registry,
+                Some(Path::new(app.migrations_dir)),
+            )
+            .await?;
             match format {
                 Format::Text => print!("{}", report.text()),
                 Format::Json => println!(
@@ -271,6 +278,8 @@ async fn execute(
                         "exit_code": report.exit_code(),
                         "pending_migrations": report.pending_migrations,
                         "unknown_applied_migrations": report.unknown_applied_migrations,
+                        "unbuilt_migrations": report.unbuilt_migrations,
+                        "no_products_registered": report.no_products_registered,
                         "changes": report.changes,
                     }))?
                 ),
@@ -348,6 +357,18 @@ async fn execute(
             }
             for name in recorded.iter().filter(|r| !known.contains(r)) {
                 println!("applied  {name} (not in the migrations directory)");
+            }
+        }
+        Command::Recover => {
+            let dropped = apply::recover(conn, url, migrator).await?;
+            if dropped.is_empty() {
+                println!("Nothing to recover: the database has no core table");
+            } else {
+                println!(
+                    "Dropped {} empty core table(s) an interrupted `up` left: {}. Run `up` now.",
+                    dropped.len(),
+                    dropped.join(", ")
+                );
             }
         }
         Command::Fresh => {

@@ -11,12 +11,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://orchestrator.db?mode=rwc";
 /// Why a database could not be opened. The message is one line and never shows a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    /// The URL names no backend orch supports.
-    #[error("unsupported database URL `{url}`: expected sqlite://, postgres:// or mysql://")]
-    Scheme {
-        /// The URL, password masked.
-        url: String,
-    },
+    /// The URL names no backend orch supports, or no SQLite file.
+    #[error(transparent)]
+    Scheme(#[from] UnsupportedUrl),
     /// The server or file could not be reached.
     #[error("cannot connect to {url}: {reason}")]
     Unreachable {
@@ -69,8 +66,7 @@ async fn probe(url: &str) -> Result<(), ConnectError> {
 }
 
 fn normalize(url: &str) -> Result<String, ConnectError> {
-    with_sqlite_mode(url, SqliteMode::ReadWriteCreate)
-        .map_err(|UnsupportedUrl { url }| ConnectError::Scheme { url })
+    Ok(with_sqlite_mode(url, SqliteMode::ReadWriteCreate)?)
 }
 
 fn one_line(s: &str) -> String {

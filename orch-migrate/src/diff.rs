@@ -367,32 +367,57 @@ pub fn diff(desired: &Catalog, actual: &Catalog, renames: &Renames) -> Changes {
             }
         }
     }
+    // one old resource type renamed to several names on different blocks: the row (its id and
+    // description) goes to the name most blocks take (the first by name on a tie), and the
+    // other blocks move their values from it to new rows
+    let mut chosen: BTreeMap<&String, &String> = BTreeMap::new();
     for ((from, to), blocks) in &pairs {
+        let best = chosen.entry(from).or_insert(to);
+        if blocks.len() > pairs[&(from.clone(), (*best).clone())].len() {
+            *best = to;
+        }
+    }
+    for (from, to) in pairs.keys() {
         let old_unused_by_models = !desired
             .blocks
             .values()
             .any(|b| b.resource_types.contains_key(from));
-        let new_is_new = !actual.resource_types.contains_key(to);
+        let targets_are_new = pairs
+            .keys()
+            .filter(|(f, _)| f == from)
+            .all(|(_, t)| !actual.resource_types.contains_key(t));
+        let holders: Vec<&String> = pairs
+            .iter()
+            .filter(|((f, _), _)| f == from)
+            .flat_map(|(_, b)| b)
+            .collect();
         let all_holders_rename = actual
             .blocks
             .iter()
             .filter(|(_, b)| b.resource_types.contains_key(from))
-            .all(|(name, _)| blocks.contains(name));
-        let one_target = !pairs.keys().any(|(f, t)| f == from && t != to);
-        if old_unused_by_models && new_is_new && all_holders_rename && one_target {
+            .all(|(name, _)| holders.contains(&name));
+        if old_unused_by_models && targets_are_new && all_holders_rename && chosen[from] == to {
             global.insert(from.clone(), to.clone());
-        } else {
-            for block in blocks {
-                c.move_resource_types
-                    .push((block.clone(), from.clone(), to.clone()));
-            }
+        }
+    }
+    for ((from, to), blocks) in &pairs {
+        if global.get(from) == Some(to) {
+            continue;
+        }
+        // after a global rename the row is known by its new name when the moves run
+        let now = global.get(from).unwrap_or(from);
+        for block in blocks {
+            c.move_resource_types
+                .push((block.clone(), now.clone(), to.clone()));
         }
     }
     c.rename_resource_types = global.iter().map(|(f, t)| (f.clone(), t.clone())).collect();
+    // moved away under the name the database has now, before any rename
+    let renamed_back: BTreeMap<&String, &String> = global.iter().map(|(f, t)| (t, f)).collect();
     let moved_from: BTreeSet<(&String, &String)> = c
         .move_resource_types
         .iter()
-        .map(|(b, f, _)| (b, f))
+        .map(|(b, f, _)| (b, *renamed_back.get(f).unwrap_or(&f)))
         .collect();
     let moved_to: BTreeSet<(&String, &String)> = c
         .move_resource_types
@@ -1045,6 +1070,34 @@ pub(crate) mod tests {
         assert!(changes.rename_resource_types.is_empty());
         assert!(changes.unlink_resource_types.is_empty() && changes.link_resource_types.is_empty());
         assert_eq!(changes.len(), 2, "{changes:?}");
+    }
+
+    #[test]
+    fn a_resource_type_renamed_into_two_names_keeps_its_row_for_one() {
+        let actual = ports().build();
+        // alias is on PortBlock and LagBlock; each block renames it to a name of its own
+        let desired = Cat(actual.clone())
+            .block("PortBlock", &["port_alias", "mtu"], &[])
+            .rt_renamed_from("PortBlock", "port_alias", "alias")
+            .block(
+                "LagBlock",
+                &["lag_alias"],
+                &[("members", "PortBlock", Cardinality::List, Some(2), Some(8))],
+            )
+            .rt_renamed_from("LagBlock", "lag_alias", "alias")
+            .build();
+        let changes = diff_declared(&desired, &actual);
+        // the row (id, description) goes to the first name on a tie; PortBlock's values move
+        // from it, under its new name, to a new row
+        assert_eq!(changes.rename_resource_types, [pair("alias", "lag_alias")]);
+        assert_eq!(
+            changes.move_resource_types,
+            [triple("PortBlock", "lag_alias", "port_alias")]
+        );
+        assert_eq!(changes.create_resource_types, ["port_alias"]);
+        assert!(changes.delete_resource_types.is_empty(), "{changes:?}");
+        assert!(changes.unlink_resource_types.is_empty() && changes.link_resource_types.is_empty());
+        assert_eq!(changes.len(), 3, "{changes:?}");
     }
 
     #[test]

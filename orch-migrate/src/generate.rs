@@ -145,7 +145,7 @@ pub fn prepare(
     open.extend(ask_all(&qs, prompter, &mut answers)?);
     // optional questions are answered when a prompter has an answer, and never left open
     ask_all(
-        &questions::optional_questions(&changes),
+        &questions::optional_questions(&changes, &fills, desired, actual),
         prompter,
         &mut answers,
     )?;

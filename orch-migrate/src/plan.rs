@@ -35,6 +35,9 @@ pub struct Backfills {
     pub children: Vec<ChildBackfill>,
     /// (block, resource type): a default value for every instance that lacks one.
     pub values: Vec<(String, String)>,
+    /// (block, resource type) of optional and list fields: a value or the elements of a list
+    /// for every instance that lacks one, when the answers give one.
+    pub optional_values: Vec<(String, String)>,
 }
 
 /// New child instances under one field of a block.
@@ -145,11 +148,13 @@ pub fn backfills(
             continue;
         }
         for (rt, r) in &block.resource_types {
-            if r.cardinality != Some(Cardinality::One) {
+            if !gets_new && !linked.contains(&(name, rt)) {
                 continue;
             }
-            if gets_new || linked.contains(&(name, rt)) {
-                out.values.push((name.clone(), rt.clone()));
+            let fill = (name.clone(), rt.clone());
+            match r.cardinality {
+                Some(Cardinality::One) => out.values.push(fill),
+                _ => out.optional_values.push(fill),
             }
         }
     }
@@ -216,6 +221,12 @@ impl Ctx<'_> {
     }
 }
 
+/// The key of the confirmation that deleting every product needs: with no product registered
+/// that is more often a forgotten `register_products!` than the intent.
+pub fn every_product_key() -> Key {
+    key(&["confirm", "delete_every_product"])
+}
+
 /// The key of the confirmation a destructive change needs, if it loses data.
 pub fn confirmation(kind: &str, name: &[&str]) -> Key {
     let mut k = vec!["confirm".to_owned(), kind.to_owned()];
@@ -238,7 +249,7 @@ pub fn plan(
 ) -> Result<Plan, PlanError> {
     let cx = Ctx { answers };
     let fills = backfills(changes, desired, actual, renames);
-    let data_loss = confirm_destructive(&cx, changes, actual)?;
+    let data_loss = confirm_destructive(&cx, changes, desired, actual)?;
     let up = upgrade(&cx, changes, desired, &fills)?;
     let down = downgrade(changes, actual, &fills);
     Ok(Plan {
@@ -252,9 +263,19 @@ pub fn plan(
 fn confirm_destructive(
     cx: &Ctx<'_>,
     changes: &Changes,
+    desired: &Catalog,
     actual: &Catalog,
 ) -> Result<Vec<String>, PlanError> {
     let mut data_loss = Vec::new();
+    if desired.products.is_empty() && !changes.delete_products.is_empty() {
+        cx.confirmed(
+            every_product_key(),
+            format!(
+                "no product is registered, so every product ({}) would be deleted",
+                changes.delete_products.len()
+            ),
+        )?;
+    }
     for p in &changes.delete_products {
         let a = &actual.products[p];
         if a.subscriptions > 0 {
@@ -465,6 +486,25 @@ fn upgrade(
             resource_type: rt.clone(),
             value: cx.text(key(&["product_blocks", block, "defaults", rt]))?,
         });
+    }
+    for (block, rt) in &fills.optional_values {
+        let (block, resource_type) = (block.clone(), rt.clone());
+        match cx
+            .answers
+            .get(&key(&["product_blocks", &block, "defaults", rt]))
+        {
+            Some(Answer::Text(value)) => up.push(Op::BackfillValue {
+                block,
+                resource_type,
+                value: value.clone(),
+            }),
+            Some(Answer::List(values)) if !values.is_empty() => up.push(Op::BackfillValues {
+                block,
+                resource_type,
+                values: values.clone(),
+            }),
+            _ => {}
+        }
     }
 
     Ok(up)

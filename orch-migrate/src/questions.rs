@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use orch_core::{ProductLifecycle, ValueKind, ValueType};
+use orch_core::{Cardinality, ProductLifecycle, ValueKind, ValueType};
 
 use crate::answers::{self, Answer, Answers, Key};
 use crate::catalog::Catalog;
@@ -36,6 +36,12 @@ pub enum Kind {
     Tag,
     /// A value of a field's type.
     Value(ValueType),
+    /// A value of an optional field's type, for existing instances. Optional: without one they
+    /// stay without a value.
+    OptionalValue(ValueType),
+    /// The elements of a list field's value, for existing instances. Optional: without them
+    /// the lists stay empty.
+    Values(ValueType),
     /// One of the new names, or `false` for "not a rename".
     Rename(Vec<String>),
     /// `true` to accept a change that deletes data.
@@ -51,7 +57,12 @@ impl Question {
         match (&self.kind, answer) {
             (Kind::Description, Answer::Text(t)) => answers::check_description(t),
             (Kind::Tag, Answer::Text(t)) => answers::check_tag(t),
-            (Kind::Value(vt), Answer::Text(t)) => (vt.check)(t).map_err(|e| e.to_string()),
+            (Kind::Value(vt) | Kind::OptionalValue(vt), Answer::Text(t)) => {
+                answers::check_value(Some(vt), t)
+            }
+            (Kind::Values(vt), Answer::List(items)) => items
+                .iter()
+                .try_for_each(|t| answers::check_value(Some(vt), t)),
             (Kind::Rename(options), Answer::Text(t)) if options.contains(t) => Ok(()),
             (Kind::Rename(options), Answer::Text(t)) => {
                 Err(format!("{t:?} is not one of {}", options.join(", ")))
@@ -125,7 +136,7 @@ pub fn apply_rename_answers(renames: &mut Renames, answers: &Answers) {
                     .or_default()
                     .insert(old.to_owned(), new.clone());
             }
-            Answer::Bool(_) => {
+            Answer::Bool(_) | Answer::List(_) => {
                 // not a rename: remember, so the pair is not asked again
                 renames.rejected.insert((owner.to_owned(), old.to_owned()));
             }
@@ -134,9 +145,15 @@ pub fn apply_rename_answers(renames: &mut Renames, answers: &Answers) {
 }
 
 /// The questions that need no answer: the status of each new product, `active` unless an
-/// answers file says otherwise.
-pub fn optional_questions(changes: &Changes) -> Vec<Question> {
-    changes
+/// answers file says otherwise; and a value for the optional and list fields that existing
+/// instances get, which they are left without unless one is given.
+pub fn optional_questions(
+    changes: &Changes,
+    fills: &Backfills,
+    desired: &Catalog,
+    actual: &Catalog,
+) -> Vec<Question> {
+    let mut out: Vec<Question> = changes
         .create_products
         .iter()
         .map(|p| Question {
@@ -144,7 +161,28 @@ pub fn optional_questions(changes: &Changes) -> Vec<Question> {
             text: format!("Status of new product {p:?} (active by default)"),
             kind: Kind::Status,
         })
-        .collect()
+        .collect();
+    for (b, r) in &fills.optional_values {
+        let field = &desired.blocks[b].resource_types[r];
+        let vt = field
+            .value_type
+            .expect("resource types of the models have a type");
+        let instances = actual.blocks.get(b).map_or(0, |a| a.instances);
+        let (kind, what) = if field.cardinality == Some(Cardinality::List) {
+            (Kind::Values(vt), "elements of list")
+        } else {
+            (Kind::OptionalValue(vt), "value of optional")
+        };
+        out.push(Question {
+            key: Key::new(["product_blocks", b, "defaults", r]),
+            text: format!(
+                "The {what} {r:?} for existing instances of block {b:?} ({instances} now, plus those this migration creates; {}); empty leaves them without",
+                describe_type(&vt)
+            ),
+            kind,
+        });
+    }
+    out
 }
 
 /// Every question the changes raise, in the order orchestrator-core asks them.
@@ -222,6 +260,16 @@ pub fn questions(
             kind: Kind::Confirm,
         });
     };
+    if desired.products.is_empty() && !changes.delete_products.is_empty() {
+        confirm(
+            crate::plan::every_product_key(),
+            format!(
+                "No product is registered, so every product ({}) would be deleted. Is that what you want? \
+                 (If not: the binary does not link the crate with `register_products!`, or the macro is missing.)",
+                changes.delete_products.len()
+            ),
+        );
+    }
     for p in &changes.delete_products {
         let a = &actual.products[p];
         if a.subscriptions > 0 {
@@ -365,6 +413,53 @@ impl Prompter for TtyPrompter {
                     Some(o) => Answer::Text(o.clone()),
                     None => Answer::Bool(false),
                 }
+            }
+            Kind::OptionalValue(_) => {
+                let q2 = q.clone();
+                let text: String = Input::with_theme(&theme)
+                    .with_prompt(&q.text)
+                    .allow_empty(true)
+                    .validate_with(move |s: &String| {
+                        if s.is_empty() {
+                            Ok(())
+                        } else {
+                            q2.check(&Answer::Text(s.clone()))
+                        }
+                    })
+                    .interact_text()?;
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                Answer::Text(text)
+            }
+            Kind::Values(vt) => {
+                eprintln!(
+                    "{} One element per line, an empty line ends the list.",
+                    q.text
+                );
+                let mut items = Vec::new();
+                loop {
+                    let vt = *vt;
+                    let item: String = Input::with_theme(&theme)
+                        .with_prompt(format!("element {}", items.len() + 1))
+                        .allow_empty(true)
+                        .validate_with(move |s: &String| {
+                            if s.is_empty() {
+                                Ok(())
+                            } else {
+                                answers::check_value(Some(&vt), s)
+                            }
+                        })
+                        .interact_text()?;
+                    if item.is_empty() {
+                        break;
+                    }
+                    items.push(item);
+                }
+                if items.is_empty() {
+                    return Ok(None);
+                }
+                Answer::List(items)
             }
             Kind::Value(vt) if !vt.choices.is_empty() => {
                 let i = Select::with_theme(&theme)

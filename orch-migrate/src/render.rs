@@ -6,7 +6,7 @@
 //! newlines and any unicode arrive in the database exactly as answered.
 
 use chrono::{DateTime, Utc};
-use orch_core::migration::Op;
+use orch_core::migration::{Op, OwnedOp};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -44,7 +44,7 @@ pub fn module_name(message: &str, at: DateTime<Utc>) -> String {
     format!("m{}_{}", at.format("%Y%m%d_%H%M%S"), slug(message))
 }
 
-fn op_tokens(op: &Op<String>) -> TokenStream {
+fn op_tokens(op: &OwnedOp) -> TokenStream {
     let s = |v: &String| quote!(#v);
     let opt = |v: &Option<String>| match v {
         Some(v) => quote!(Some(#v)),
@@ -175,6 +175,14 @@ fn op_tokens(op: &Op<String>) -> TokenStream {
         } => {
             let (a, b, c) = (s(block), s(resource_type), s(value));
             quote!(Op::BackfillValue { block: #a, resource_type: #b, value: #c })
+        }
+        Op::BackfillValues {
+            block,
+            resource_type,
+            values,
+        } => {
+            let (a, b) = (s(block), s(resource_type));
+            quote!(Op::BackfillValues { block: #a, resource_type: #b, values: &[#(#values),*] })
         }
         Op::BackfillRootInstances { product, block } => {
             let (a, b) = (s(product), s(block));

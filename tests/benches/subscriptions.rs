@@ -151,6 +151,7 @@ impl Prompter for Auto {
             Kind::Rename(_) => Answer::Bool(false),
             Kind::Confirm => Answer::Bool(true),
             Kind::Status => Answer::Text("active".into()),
+            Kind::OptionalValue(_) | Kind::Values(_) => return Ok(None),
         }))
     }
 }

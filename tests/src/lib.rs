@@ -59,6 +59,14 @@ impl Backend {
     }
 }
 
+/// Says that a test is skipped, where `cargo test` shows it: straight to the process's stderr,
+/// since the test harness captures `eprintln!` and shows it only for failing tests.
+pub fn skip(why: &str) {
+    use std::io::Write as _;
+    let name = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {name}: {why}");
+}
+
 /// Whether this run is CI, where a missing database server is a failure, not a skip.
 pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
@@ -101,7 +109,7 @@ impl TestDb {
                 if is_ci() {
                     panic!("{msg} (CI is set: a missing backend fails the run)");
                 }
-                eprintln!("skipping: {msg}");
+                skip(&msg);
                 return None;
             }
         };
@@ -221,7 +229,7 @@ macro_rules! per_backend {
 pub mod pipeline {
     use std::collections::BTreeMap;
 
-    use orch_core::migration::{Op, run};
+    use orch_core::migration::{OwnedOp, run};
     use orch_core::{ProductTypeDescriptor, RegisteredProduct, Registry};
     use orch_migrate::answers::Answers;
     use orch_migrate::catalog::Catalog;
@@ -280,7 +288,7 @@ pub mod pipeline {
     }
 
     /// Runs steps in one transaction, as a generated migration does.
-    pub async fn apply(conn: &DatabaseConnection, ops: &[Op<String>]) -> anyhow::Result<()> {
+    pub async fn apply(conn: &DatabaseConnection, ops: &[OwnedOp]) -> anyhow::Result<()> {
         let txn = conn.begin().await?;
         run(&SchemaManager::new(&txn), ops).await?;
         txn.commit().await?;

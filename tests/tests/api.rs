@@ -906,3 +906,151 @@ async fn pages_show_the_catalogue_escaped(backend: Backend) {
     assert_eq!(block["tag"], Value::Null);
     assert_eq!(block["resource_types"], json!([]));
 }
+
+/// A NUL in a filter matches nothing (no stored tag or type can hold one) instead of reaching
+/// PostgreSQL, which rejects the parameter: it answered 500 and logged an error.
+async fn a_nul_in_a_filter_matches_nothing(backend: Backend) {
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
+    let app = orch_core::api::router(db.conn.clone());
+    for uri in [
+        "/api/products/?tag=%00",
+        "/api/products/?product_type=User%00",
+        "/api/products/?tag=GROUP&product_type=%00",
+    ] {
+        assert_eq!(ok_json(&app, uri).await, json!([]), "{uri}");
+    }
+    assert_eq!(
+        names(&ok_json(&app, "/api/products/?tag=GROUP").await),
+        ["User Group"]
+    );
+}
+
+/// A query the database cannot answer (a column dropped) is a 500 with orchestrator-core's
+/// shape and a fixed message: the driver's text, which names columns, never reaches the client.
+async fn a_database_error_is_500_without_the_drivers_message(backend: Backend) {
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
+    db.conn
+        .execute_unprepared("ALTER TABLE fixed_inputs DROP COLUMN value")
+        .await
+        .unwrap();
+    let app = orch_core::api::router(db.conn.clone());
+    let answer = get(&app, "/api/products/").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        answer.text()
+    );
+    assert_eq!(
+        answer.json(),
+        json!({"detail": "The database could not answer the query", "status": 500, "title": "Internal Server Error"})
+    );
+    assert!(!answer.text().contains("value"), "{}", answer.text());
+}
+
+/// Another method than GET is a 405 with the error body and `Allow`, and a URI over the limit
+/// a 414 with the error body (both had empty bodies).
+async fn other_methods_and_long_uris_have_the_error_body(backend: Backend) {
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
+    let app = orch_core::api::router(db.conn.clone());
+    let request = Request::post("/api/products/").body(Body::empty()).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        response.headers()[header::ALLOW]
+            .to_str()
+            .unwrap()
+            .contains("GET")
+    );
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"detail": "Method Not Allowed", "status": 405, "title": "Method Not Allowed"})
+    );
+    let long = format!(
+        "/api/products/?tag={}",
+        "x".repeat(orch_core::api::MAX_URI_BYTES)
+    );
+    let answer = get(&app, &long).await;
+    assert_eq!(answer.status, StatusCode::URI_TOO_LONG);
+    assert_eq!(answer.json()["status"], 414);
+    let fits = format!("/api/products/?tag={}", "x".repeat(1000));
+    assert_eq!(ok_json(&app, &fits).await, json!([]));
+}
+
+tests::per_backend!(
+    a_nul_in_a_filter_matches_nothing,
+    a_database_error_is_500_without_the_drivers_message,
+    other_methods_and_long_uris_have_the_error_body,
+);
+
+/// MariaDB's database dropped under a running server is a 503, as on PostgreSQL (it was a
+/// 500: the pooled connections answer "table doesn't exist").
+#[tokio::test]
+async fn a_dropped_mariadb_database_is_503() {
+    let Some(db) = migrated(Backend::MySql).await else {
+        return;
+    };
+    let app = orch_core::api::router(db.conn.clone());
+    assert_eq!(get(&app, "/api/products/").await.status, StatusCode::OK);
+    let (server, name) = db.url.rsplit_once('/').unwrap();
+    let admin = Database::connect(server.to_owned()).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE `{name}`"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    assert_unavailable(&app, "dropped database").await;
+}
+
+/// An SQLite file deleted under a running server is a 503, not the rows of the open file
+/// (SQLite reads a deleted file for as long as it is open).
+#[tokio::test]
+async fn a_deleted_sqlite_file_is_503() {
+    let Some(db) = migrated(Backend::Sqlite).await else {
+        return;
+    };
+    let app = orch_core::api::router(db.conn.clone());
+    assert_eq!(get(&app, "/api/products/").await.status, StatusCode::OK);
+    let file = orch_core::db_url::sqlite_file(&db.url).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_unavailable(&app, "deleted file").await;
+}
+
+/// A burst of 1,000 simultaneous requests over a pool of 5 connections with a 1-second acquire
+/// timeout: every request waits its turn and is answered 200 (77 of 1,000 were 503s, because
+/// waiting requests timed out in the pool).
+#[tokio::test]
+async fn a_burst_waits_its_turn() {
+    let Some(db) = migrated(Backend::Postgres).await else {
+        return;
+    };
+    let mut options = ConnectOptions::new(db.url.clone());
+    options
+        .max_connections(5)
+        .acquire_timeout(Duration::from_secs(1))
+        .sqlx_logging(false);
+    let conn = Database::connect(options).await.unwrap();
+    let app = orch_core::api::router(conn.clone());
+    let requests: Vec<_> = (0..1000)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { get(&app, "/api/products/").await.status })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for r in requests {
+        *statuses.entry(r.await.unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        statuses,
+        std::collections::BTreeMap::from([(StatusCode::OK, 1000)])
+    );
+    conn.close().await.ok();
+}

@@ -117,7 +117,8 @@ impl MigrationTrait for HalfDone {
         run(manager, UP).await
     }
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, &[Op::DeleteProduct { name: "Half done" }]).await
+        const DOWN: &[Op] = &[Op::DeleteProduct { name: "Half done" }];
+        run(manager, DOWN).await
     }
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
@@ -216,7 +217,7 @@ async fn an_orchestrator_core_database_is_adopted() {
     assert_eq!(count(&db.conn, "alembic_version").await, 1, "left alone");
 
     let registry = orch_core::SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
-    let report = orch_migrate::check::check(&db.conn, &migrator, registry)
+    let report = orch_migrate::check::check(&db.conn, &migrator, registry, None)
         .await
         .unwrap();
     assert!(report.is_clean(), "{}", report.text());
@@ -230,12 +231,13 @@ async fn an_orchestrator_core_database_is_adopted() {
 /// nothing is applied: also when `products` is among them.
 #[tokio::test]
 async fn a_partial_orchestrator_database_is_refused() {
-    for (drop, missing) in [
+    for (drop, present, missing) in [
         (
             "DROP TABLE processes_subscriptions, processes, subscription_metadata",
+            14,
             "subscription_metadata, processes, processes_subscriptions",
         ),
-        ("DROP TABLE products CASCADE", "products"),
+        ("DROP TABLE products CASCADE", 16, "products"),
     ] {
         let Some(db) = orchestrator_core_db().await else {
             return;
@@ -248,8 +250,10 @@ async fn a_partial_orchestrator_database_is_refused() {
         assert_eq!(
             format!("{e:#}"),
             format!(
-                "the database has some orchestrator tables but not: {missing}; it is neither \
-                 empty nor an orchestrator-core database"
+                "the database has {present} of the 17 core tables, without: {missing}. An \
+                 earlier `up` was probably interrupted while it created them (MariaDB commits \
+                 each table at once): run `recover` to drop the empty tables it left, then `up` \
+                 again"
             )
         );
         assert_eq!(

@@ -45,7 +45,7 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     if is_ci() {
         panic!("{msg}; CI is set, so a missing browser fails the run");
     }
-    eprintln!("skipping: {msg}");
+    tests::skip(&msg);
     None
 }
 

@@ -358,6 +358,37 @@ mod m_port_name {
     users_of_port_block!();
 }
 
+/// `alias`, on `PortBlock` and `LagBlock`, renamed to a different name on each.
+mod m_two_aliases {
+    use orch_core::{product, product_block};
+
+    #[product_block(name = "PortBlock")]
+    pub struct PortBlock {
+        #[renamed_from = "alias"]
+        pub port_alias: String,
+        pub mtu: i64,
+    }
+
+    #[product_block(name = "LagBlock")]
+    pub struct LagBlock {
+        #[renamed_from = "alias"]
+        pub lag_alias: String,
+        #[items(min = 2, max = 8)]
+        pub members: Vec<PortBlock>,
+    }
+
+    #[product(product_type = "Port")]
+    pub struct Port {
+        pub speed: crate::base::Speed,
+        pub port: PortBlock,
+    }
+
+    #[product(product_type = "Lag")]
+    pub struct Lag {
+        pub lag: LagBlock,
+    }
+}
+
 /// The block field `LagBlock.members` renamed to `ports`.
 mod m_lag_ports {
     use crate::base::PortBlock;
@@ -1818,6 +1849,140 @@ async fn resource_type_create(backend: Backend, data: Data) {
     assert_eq!(state(fx.conn()).await, fx.state);
 }
 
+/// Defaults for a new optional and a new list resource type, given in the answers file: every
+/// existing instance gets the value and the list's elements in their order (they were dropped
+/// before: only single-valued fields were filled), and down removes them again.
+async fn resource_type_create_optional_and_list_defaults(backend: Backend) {
+    let Some(fx) = fixture(backend, Data::Subscriptions).await else {
+        return;
+    };
+    let to = products(
+        d::<m_rt_create::Port>(),
+        d::<m_rt_create::Lag>(),
+        d::<base::Vlan>(),
+    );
+    let answers = format!(
+        "{RT_CREATE_ANSWERS}\n[product_blocks.PortBlock.defaults]\nspeed_mbps = 1000\n\
+         note = \"n/a\"\ntags = [\"core\", \"uplink\", \"a\"]\n"
+    );
+    let (_, plan) = upgrade(fx.conn(), &to, &answers).await;
+    assert!(
+        plan.up.iter().any(|op| matches!(op, Op::BackfillValues { values, .. } if values == &["core", "uplink", "a"])),
+        "{:?}",
+        plan.up
+    );
+    let mut after = fx.state.clone();
+    for (sub, port) in [
+        ("sub p10", "p10"),
+        ("sub p1", "p1"),
+        ("sub lag", "m0"),
+        ("sub lag", "m1"),
+    ] {
+        for (rt, value) in [
+            ("speed_mbps", "1000"),
+            ("note", "n/a"),
+            ("tags", "core"),
+            ("tags", "uplink"),
+            ("tags", "a"),
+        ] {
+            add(
+                &mut after,
+                "values",
+                json!([sub, port, "PortBlock", rt, value]),
+            );
+        }
+    }
+    assert_eq!(state(fx.conn()).await, after);
+    // in the order given, as a save writes a list: value ids rise with the position
+    let backend_order = fx
+        .conn()
+        .query_all_raw(Statement::from_string(
+            fx.conn().get_database_backend(),
+            "SELECT i.label AS label, v.value AS value FROM subscription_instance_values v \
+             JOIN subscription_instances i ON i.subscription_instance_id = v.subscription_instance_id \
+             JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
+             WHERE t.resource_type = 'tags' ORDER BY i.label, v.subscription_instance_value_id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "value").unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        backend_order,
+        ["core", "uplink", "a"].repeat(4),
+        "each instance's list in the given order"
+    );
+    downgrade(&fx, &plan).await;
+    assert_eq!(state(fx.conn()).await, fx.state);
+}
+
+tests::per_backend!(resource_type_create_optional_and_list_defaults);
+
+/// A resource type used by two blocks renamed to a different name on each: the row keeps its
+/// id and description under one name, the other block's values move to a new row, and down
+/// puts everything back.
+async fn resource_type_renamed_into_two(backend: Backend, data: Data) {
+    let Some(fx) = fixture(backend, data).await else {
+        return;
+    };
+    let alias_id = resource_type_id(fx.conn(), "alias").await;
+    let to = products(
+        d::<m_two_aliases::Port>(),
+        d::<m_two_aliases::Lag>(),
+        d::<base::Vlan>(),
+    );
+    let answers = format!("{BASE_ANSWERS}\nport_alias = \"the port's alias\"\n");
+    let (changes, plan) = upgrade(fx.conn(), &to, &answers).await;
+    assert_eq!(
+        changes.rename_resource_types,
+        pairs(&[("alias", "lag_alias")])
+    );
+    assert_eq!(changes.create_resource_types, names(&["port_alias"]));
+    assert_eq!(
+        resource_type_id(fx.conn(), "lag_alias").await,
+        alias_id,
+        "the row is kept"
+    );
+    let mut expected = fx.meta.clone();
+    let description = expected["resource_types"]["alias"].take();
+    let rts = expected["resource_types"].as_object_mut().unwrap();
+    rts.remove("alias");
+    rts.insert("lag_alias".into(), description);
+    rts.insert("port_alias".into(), json!("the port's alias"));
+    replace(&mut expected, "product_block_resource_types", |row| match (
+        row[0].as_str(),
+        row[1].as_str(),
+    ) {
+        (Some("PortBlock"), Some("alias")) => json!(["PortBlock", "port_alias"]),
+        (Some("LagBlock"), Some("alias")) => json!(["LagBlock", "lag_alias"]),
+        _ => row.clone(),
+    });
+    assert_eq!(metadata(fx.conn()).await, expected);
+    let mut after = fx.state.clone();
+    replace(&mut after, "values", |row| {
+        let mut row = row.clone();
+        if row[3] == "alias" {
+            row[3] = json!(if row[2] == "PortBlock" {
+                "port_alias"
+            } else {
+                "lag_alias"
+            });
+        }
+        row
+    });
+    assert_eq!(
+        state(fx.conn()).await,
+        after,
+        "every value kept, under its new name"
+    );
+    downgrade(&fx, &plan).await;
+    assert_eq!(state(fx.conn()).await, fx.state);
+    assert_eq!(resource_type_id(fx.conn(), "alias").await, alias_id);
+}
+
+with_and_without_subscriptions!(resource_type_renamed_into_two);
+
 /// An existing resource type linked to another block with instances: the default is filled in,
 /// and down removes those values again (orchestrator-core left them behind, bug B4).
 async fn resource_type_link_existing(backend: Backend, data: Data) {
@@ -2667,3 +2832,87 @@ async fn tricky_text(backend: Backend) {
 }
 
 tests::per_backend!(tricky_text);
+
+// ---------------------------------------------------------------------------------------------
+// An empty registry
+// ---------------------------------------------------------------------------------------------
+
+/// With no product registered, every product would be deleted: refused until the answers say
+/// `confirm.delete_every_product = true` (before, nothing could remove the last product);
+/// `check` reports the empty registry with its own exit code instead of proposing the deletion.
+async fn every_product_deleted_only_when_confirmed(backend: Backend, data: Data) {
+    let Some(fx) = fixture(backend, data).await else {
+        return;
+    };
+    let empty = registry(&[]);
+    let e = plan_error(fx.conn(), &empty, "").await.to_string();
+    assert!(e.contains("confirm.delete_every_product"), "{e}");
+    let e = plan_error(
+        fx.conn(),
+        &empty,
+        "[confirm]\ndelete_every_product = false\n",
+    )
+    .await
+    .to_string();
+    if !fx.subscribed() {
+        assert_eq!(
+            e,
+            "no product is registered, so every product (4) would be deleted: \
+             confirm.delete_every_product is false, so nothing was generated"
+        );
+    }
+
+    let migrator = orch_migrate::Migrator::core_only();
+    let report = orch_migrate::check::check(fx.conn(), &migrator, &empty, None)
+        .await
+        .unwrap();
+    assert_eq!(report.exit_code(), 4, "{report:?}");
+    assert!(
+        report.text().contains("register_products!"),
+        "{}",
+        report.text()
+    );
+    assert!(report.changes.is_empty(), "no deletion proposed");
+
+    let mut answers = String::from("[confirm]\ndelete_every_product = true\n");
+    if fx.subscribed() {
+        answers.push_str("delete_products = { \"port 10G\" = true, \"port 1G\" = true, lag = true, vlan = true }\n");
+        answers.push_str(
+            "delete_product_blocks = { PortBlock = true, LagBlock = true, VlanBlock = true }\n",
+        );
+        answers.push_str("delete_resource_types = { alias = true, mtu = true, vid = true }\n");
+    }
+    let (changes, plan) = upgrade(fx.conn(), &empty, &answers).await;
+    assert_eq!(changes.delete_products.len(), 4);
+    assert_eq!(count(fx.conn(), "SELECT COUNT(*) FROM products").await, 0);
+    downgrade(&fx, &plan).await;
+}
+
+with_and_without_subscriptions!(every_product_deleted_only_when_confirmed);
+
+/// A migration file in the directory that the binary was not built with (a `m*.rs` that
+/// `mod.rs` does not list, or a module generated but not compiled yet) fails `check` with
+/// exit code 2, naming it; it passed before.
+async fn check_finds_files_the_binary_lacks(backend: Backend) {
+    let Some(fx) = fixture(backend, Data::Empty).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = orch_migrate::Migrator::core_only();
+    let report =
+        orch_migrate::check::check(fx.conn(), &migrator, &base_registry(), Some(dir.path()))
+            .await
+            .unwrap();
+    assert_eq!(report.exit_code(), 0, "{}", report.text());
+    std::fs::write(dir.path().join("m20990101_000000_garbage.rs"), "not rust").unwrap();
+    std::fs::write(dir.path().join("notes.rs"), "// not a migration").unwrap();
+    let report =
+        orch_migrate::check::check(fx.conn(), &migrator, &base_registry(), Some(dir.path()))
+            .await
+            .unwrap();
+    assert_eq!(report.unbuilt_migrations, ["m20990101_000000_garbage"]);
+    assert_eq!(report.exit_code(), 2);
+    assert!(report.text().contains("rebuild"), "{}", report.text());
+}
+
+tests::per_backend!(check_finds_files_the_binary_lacks);

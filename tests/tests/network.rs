@@ -299,7 +299,7 @@ async fn the_committed_module_applies_checks_and_rolls_back(backend: Backend) {
     assert_eq!(metadata(&db.conn).await, expected(), "on {backend}");
 
     let registry = SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
-    let report = orch_migrate::check::check(&db.conn, &migrator, registry)
+    let report = orch_migrate::check::check(&db.conn, &migrator, registry, None)
         .await
         .unwrap();
     assert!(report.is_clean(), "{}", report.text());
@@ -345,7 +345,7 @@ async fn the_committed_module_applies_checks_and_rolls_back(backend: Backend) {
             "{table} after down on {backend}"
         );
     }
-    let report = orch_migrate::check::check(&db.conn, &migrator, registry)
+    let report = orch_migrate::check::check(&db.conn, &migrator, registry, None)
         .await
         .unwrap();
     assert_eq!(report.exit_code(), 2, "{}", report.text());

@@ -371,7 +371,13 @@ impl Prompter for Auto {
         Ok(Some(match &q.kind {
             Kind::Description => Answer::Text(format!("about {} 'quoted' \\ :x", q.key)),
             Kind::Tag => Answer::Text(format!("T{}", q.key.0.len())),
-            Kind::Value(_) => Answer::Text(format!("default of {}", q.key)),
+            Kind::Value(_) | Kind::OptionalValue(_) => {
+                Answer::Text(format!("default of {}", q.key))
+            }
+            Kind::Values(_) => Answer::List(vec![
+                format!("second of {}", q.key),
+                format!("first of {}", q.key),
+            ]),
             Kind::Rename(_) => Answer::Bool(false),
             Kind::Confirm => Answer::Bool(true),
             Kind::Status => Answer::Text("active".into()),
@@ -388,7 +394,7 @@ async fn exec(conn: &DatabaseConnection, sql: &str) -> Vec<sea_orm::QueryResult>
 /// One subscription per product, with every required block, child and value, written with
 /// the same set-based steps a migration uses.
 async fn populate(conn: &DatabaseConnection, desired: &Catalog) {
-    use orch_core::migration::Op;
+    use orch_core::migration::{Op, OwnedOp};
     let backend = conn.get_database_backend();
     for name in desired.products.keys() {
         let stmt = sea_orm::sea_query::Query::insert()
@@ -429,7 +435,7 @@ async fn populate(conn: &DatabaseConnection, desired: &Catalog) {
             .await
             .unwrap();
     }
-    let mut ops: Vec<Op<String>> = Vec::new();
+    let mut ops: Vec<OwnedOp> = Vec::new();
     for (name, p) in &desired.products {
         for b in &p.blocks {
             ops.push(Op::BackfillRootInstances {

@@ -84,7 +84,7 @@ async fn the_committed_module_applies_and_checks_clean(backend: Backend) {
     assert_eq!(applied.len(), 2, "core schema and the workshop migration");
     assert_eq!(metadata(&db.conn).await, expected());
     let registry = orch_core::SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
-    let report = orch_migrate::check::check(&db.conn, &migrator, registry)
+    let report = orch_migrate::check::check(&db.conn, &migrator, registry, None)
         .await
         .unwrap();
     assert!(report.is_clean(), "{}", report.text());
@@ -93,7 +93,7 @@ async fn the_committed_module_applies_and_checks_clean(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(rolled.len(), 1);
-    let report = orch_migrate::check::check(&db.conn, &migrator, registry)
+    let report = orch_migrate::check::check(&db.conn, &migrator, registry, None)
         .await
         .unwrap();
     assert_eq!(report.exit_code(), 2, "{}", report.text());

@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use clap::{Parser, Subcommand};
-use orch_core::db_url::{SqliteMode, mask_password, with_sqlite_mode};
+use orch_core::db_url::{SqliteMode, mask_password, sqlite_file, with_sqlite_mode};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, QuerySelect};
 use workshop as _; // the products, for the registry
 
@@ -170,14 +170,6 @@ async fn connect(url: &str) -> Result<DatabaseConnection, String> {
     })
 }
 
-/// The file of an SQLite URL (`sqlite://path?...`, `sqlite:path`), unless it is in memory.
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite:")?;
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| path.into())
-}
-
 /// Says why a server cannot be reached, where a pool would only say that it timed out.
 async fn probe(url: &str) -> Result<(), String> {
     orch_core::db_url::probe(url, DATABASE_TIMEOUT)
@@ -253,17 +245,6 @@ mod tests {
                 .unwrap_err()
                 .starts_with("unsupported database URL")
         );
-    }
-
-    #[test]
-    fn sqlite_files() {
-        assert_eq!(
-            sqlite_file("sqlite://orchestrator.db?mode=ro"),
-            Some("orchestrator.db".into())
-        );
-        assert_eq!(sqlite_file("sqlite:///tmp/x.db"), Some("/tmp/x.db".into()));
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://h/db"), None);
     }
 
     #[test]

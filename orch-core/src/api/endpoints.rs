@@ -73,6 +73,15 @@ pub(crate) async fn list_products(
     let Query(pairs) =
         query.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
     let query = ProductQuery::from_pairs(pairs);
+    // no stored tag or type holds a NUL (PostgreSQL cannot store one, and `generate` refuses
+    // it everywhere); PostgreSQL would reject the parameter itself
+    if [&query.tag, &query.product_type]
+        .into_iter()
+        .flatten()
+        .any(|v| v.contains('\0'))
+    {
+        return Ok(Json(Vec::new()));
+    }
     let filter = ProductFilter {
         product_id: None,
         tag: query.tag,

@@ -104,6 +104,7 @@ fn sqlx_unavailable(err: &sqlx::Error) -> bool {
                 e.code()
                     .and_then(|c| c.parse::<i32>().ok())
                     .is_some_and(sqlite_unavailable)
+                    || e.message().starts_with("no such table")
             } else {
                 e.code().is_some_and(|c| postgres_unavailable(&c))
             }
@@ -114,18 +115,27 @@ fn sqlx_unavailable(err: &sqlx::Error) -> bool {
 
 /// PostgreSQL SQLSTATEs: class 08 connection exception, 57P0x operator intervention (admin or
 /// crash shutdown, cannot connect now, database dropped), 53300 too many connections, 3D000 the
-/// database does not exist (dropped while the server runs).
+/// database does not exist (dropped while the server runs), 42P01 a table does not exist.
+///
+/// A missing table counts as unavailable on every backend: the server found the tables when it
+/// started, so one that is gone means the database was dropped or replaced under it (on
+/// MariaDB that is the only sign a pooled connection gives of a dropped database).
 fn postgres_unavailable(sqlstate: &str) -> bool {
     sqlstate.starts_with("08")
         || sqlstate.starts_with("57P0")
         || sqlstate == "53300"
         || sqlstate == "3D000"
+        || sqlstate == "42P01"
 }
 
-/// MariaDB error numbers: too many connections, unknown database, server shutdown, cannot
-/// connect, server gone away, connection lost.
+/// MariaDB error numbers: too many connections, no database selected, unknown database, table
+/// does not exist (what a pooled connection answers once its database was dropped), server
+/// shutdown, cannot connect, server gone away, connection lost.
 fn mysql_unavailable(number: u16) -> bool {
-    matches!(number, 1040 | 1049 | 1053 | 2002 | 2003 | 2006 | 2013)
+    matches!(
+        number,
+        1040 | 1046 | 1049 | 1053 | 1146 | 2002 | 2003 | 2006 | 2013
+    )
 }
 
 /// SQLite (extended) result codes whose primary code is BUSY, LOCKED or CANTOPEN.
@@ -156,10 +166,10 @@ mod tests {
         for code in ["08006", "57P01", "3D000", "53300"] {
             assert!(postgres_unavailable(code), "{code}");
         }
-        for code in ["42P01", "23505", "22P02"] {
+        for code in ["42703", "23505", "22P02"] {
             assert!(!postgres_unavailable(code), "{code}");
         }
-        assert!(mysql_unavailable(2006) && !mysql_unavailable(1146));
+        assert!(mysql_unavailable(2006) && mysql_unavailable(1146) && !mysql_unavailable(1054));
         // SQLITE_CANTOPEN_FULLPATH, SQLITE_BUSY; not SQLITE_CONSTRAINT_UNIQUE or SQLITE_ERROR
         assert!(sqlite_unavailable(1038) && sqlite_unavailable(5));
         assert!(!sqlite_unavailable(2067) && !sqlite_unavailable(1));

@@ -131,7 +131,7 @@ async fn page(state: &ApiState, page: Page) -> Response {
 }
 
 /// The error as a small HTML page with the same status and message as the JSON answer.
-fn error_page(err: ApiError) -> Response {
+pub(crate) fn error_page(err: ApiError) -> Response {
     let problem = err.problem();
     let mut out = String::new();
     let _ = write!(

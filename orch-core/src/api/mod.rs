@@ -24,6 +24,11 @@
 //!
 //! Every request reads with a fixed number of queries, whatever the number of products.
 //!
+//! Requests are served as many at a time as the pool has connections; the others wait their
+//! turn for up to [`QUEUE_WAIT`] (then 503), so a burst is queued instead of failing. A URI
+//! over [`MAX_URI_BYTES`] is a 414, a method other than GET a 405, both with the error body;
+//! an SQLite file deleted while the server runs is a 503.
+//!
 //! Mount it in an app:
 //!
 //! ```no_run
@@ -49,11 +54,13 @@ use utoipa_axum::routes;
 
 mod endpoints;
 pub mod error;
+mod guard;
 mod html;
 mod load;
 pub mod schema;
 
 pub use error::ApiError;
+pub use guard::{MAX_URI_BYTES, QUEUE_WAIT};
 
 /// What every handler gets: the database pool (cheap to clone).
 #[derive(Clone)]
@@ -141,7 +148,10 @@ pub fn router(db: DatabaseConnection) -> Router {
     ] {
         router = router.route(path, get(toggle_trailing_slash));
     }
-    router.with_state(ApiState { db })
+    let guard = guard::Guard::new(&db);
+    router
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
+        .with_state(ApiState { db })
 }
 
 /// Redirects (307, like FastAPI) to the same path with the trailing slash added or removed,

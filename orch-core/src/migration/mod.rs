@@ -8,7 +8,7 @@ mod op;
 mod run;
 pub mod sql;
 
-pub use op::Op;
+pub use op::{Op, OwnedOp};
 pub use run::{Step, observe, run};
 pub use sea_orm_migration::async_trait;
 pub use sea_orm_migration::{DbErr, MigrationName, MigrationTrait, SchemaManager};

@@ -12,8 +12,11 @@ use std::fmt;
 /// Steps that create instances or values for existing subscriptions (`Backfill*`) compute the
 /// affected rows when they run, set-based, so they cover subscriptions created after the
 /// migration was generated.
+///
+/// `L` holds the elements of a list value: a `&'static [&'static str]` in a generated module
+/// (a constant), a `Vec<String>` in a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op<S = &'static str> {
+pub enum Op<S = &'static str, L = &'static [&'static str]> {
     /// Inserts a `products` row.
     CreateProduct {
         /// `products.name`, the registry key.
@@ -175,6 +178,16 @@ pub enum Op<S = &'static str> {
         /// The stored value.
         value: S,
     },
+    /// Gives every instance of a block that has no value of a list resource type the elements
+    /// `values`, in that order (their value ids rise with the position, as a save writes them).
+    BackfillValues {
+        /// The block's name.
+        block: S,
+        /// The resource type's name.
+        resource_type: S,
+        /// The stored elements, in order.
+        values: L,
+    },
     /// Creates an instance of a root block for every subscription of a product that lacks one.
     BackfillRootInstances {
         /// The product's name.
@@ -224,10 +237,13 @@ pub enum Op<S = &'static str> {
     },
 }
 
-impl<S> Op<S> {
+/// A step as a plan makes it, with owned names, values and lists.
+pub type OwnedOp = Op<String, Vec<String>>;
+
+impl<S, L: AsRef<[S]>> Op<S, L> {
     /// The same step with every name and value converted by `f`, e.g. from owned strings (as
     /// the planner makes them) to `&str` (as the SQL builder takes them).
-    pub fn map<'a, T>(&'a self, f: impl Fn(&'a S) -> T) -> Op<T> {
+    pub fn map<'a, T>(&'a self, f: impl Fn(&'a S) -> T) -> Op<T, Vec<T>> {
         match self {
             Op::CreateProduct {
                 name,
@@ -351,6 +367,15 @@ impl<S> Op<S> {
                 resource_type: f(resource_type),
                 value: f(value),
             },
+            Op::BackfillValues {
+                block,
+                resource_type,
+                values,
+            } => Op::BackfillValues {
+                block: f(block),
+                resource_type: f(resource_type),
+                values: values.as_ref().iter().map(&f).collect(),
+            },
             Op::BackfillRootInstances { product, block } => Op::BackfillRootInstances {
                 product: f(product),
                 block: f(block),
@@ -388,7 +413,7 @@ impl<S> Op<S> {
     }
 }
 
-impl<S: fmt::Display + fmt::Debug> fmt::Display for Op<S> {
+impl<S: fmt::Display + fmt::Debug, L> fmt::Display for Op<S, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Op::CreateProduct { name, .. } => write!(f, "create product {name:?}"),
@@ -402,7 +427,8 @@ impl<S: fmt::Display + fmt::Debug> fmt::Display for Op<S> {
                 value,
             } => write!(
                 f,
-                "create fixed input {name:?} = {value:?} on product {product:?}"
+                "create fixed input {name:?} = {} on product {product:?}",
+                Short(value)
             ),
             Op::DeleteFixedInput { product, name } => {
                 write!(f, "delete fixed input {name:?} of product {product:?}")
@@ -461,6 +487,14 @@ impl<S: fmt::Display + fmt::Debug> fmt::Display for Op<S> {
                 f,
                 "fill {resource_type:?} on existing instances of block {block:?}"
             ),
+            Op::BackfillValues {
+                block,
+                resource_type,
+                ..
+            } => write!(
+                f,
+                "fill list {resource_type:?} on existing instances of block {block:?}"
+            ),
             Op::BackfillRootInstances { product, block } => write!(
                 f,
                 "create block {block:?} for existing subscriptions of {product:?}"
@@ -487,6 +521,26 @@ impl<S: fmt::Display + fmt::Debug> fmt::Display for Op<S> {
                 f,
                 "rename relation {block}.{from} to {block}.{to} on existing instances"
             ),
+        }
+    }
+}
+
+/// A value in a step's description, cut to a readable length: an error line names the step,
+/// and a 70 KB value would make it 70 KB long.
+struct Short<'a, S>(&'a S);
+
+impl<S: fmt::Debug> fmt::Display for Short<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 60;
+        let text = format!("{:?}", self.0);
+        match text.char_indices().nth(MAX) {
+            Some((cut, _)) => write!(
+                f,
+                "{}...\" ({} characters)",
+                &text[..cut],
+                text.chars().count()
+            ),
+            None => f.write_str(&text),
         }
     }
 }

@@ -33,10 +33,11 @@ pub fn observe(observer: fn(Step<'_>)) {
 /// An error names the step that failed: `step 4/19 (create fixed input ...): <database error>`.
 ///
 /// Generated modules pass `&[Op]` (`&'static str` names); tools and tests may pass the owned
-/// `&[Op<String>]` a plan makes.
-pub async fn run<S>(manager: &SchemaManager<'_>, ops: &[Op<S>]) -> Result<(), DbErr>
+/// `&[OwnedOp]` a plan makes.
+pub async fn run<S, L>(manager: &SchemaManager<'_>, ops: &[Op<S, L>]) -> Result<(), DbErr>
 where
     S: AsRef<str> + fmt::Display + fmt::Debug,
+    L: AsRef<[S]>,
 {
     let conn = manager.get_connection();
     let backend = manager.get_database_backend();
@@ -50,9 +51,25 @@ where
         }
         for stmt in statements(op, backend) {
             conn.execute_raw(stmt.build(backend)).await.map_err(|e| {
-                DbErr::Migration(format!("step {}/{} ({op}): {e}", index + 1, ops.len()))
+                DbErr::Migration(format!(
+                    "step {}/{} ({op}): {}",
+                    index + 1,
+                    ops.len(),
+                    short_error(&e.to_string())
+                ))
             })?;
         }
     }
     Ok(())
+}
+
+/// The driver's message on one line of at most 300 characters: some drivers repeat the value
+/// that failed, which can be kilobytes long.
+fn short_error(message: &str) -> String {
+    const MAX: usize = 300;
+    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}... ({} characters)", &line[..cut], line.chars().count()),
+        None => line,
+    }
 }

@@ -69,6 +69,79 @@ impl Stmt {
     }
 }
 
+/// The elements of a list for every instance of `block` without a value of `resource_type`, in
+/// one statement: its selects all see the table as it was before it ran, so an instance gets
+/// every element or none. The ids of element `k` start with the 48 bits of (now in ms + k), as
+/// a version-7 id does, so loading returns the elements in order; the other bits are random.
+fn backfill_list(
+    backend: DbBackend,
+    block: &str,
+    resource_type: &str,
+    values: &[&str],
+) -> Option<Stmt> {
+    let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
+    let si = Alias::new("si");
+    let mut selects = values.iter().enumerate().map(|(k, value)| {
+        let has_value = Query::select()
+            .expr(Expr::val(1))
+            .from_as("subscription_instance_values", Alias::new("v"))
+            .and_where(
+                Expr::col((Alias::new("v"), "subscription_instance_id"))
+                    .equals((si.clone(), "subscription_instance_id")),
+            )
+            .and_where(
+                Expr::col((Alias::new("v"), "resource_type_id"))
+                    .eq(resource_type_id(resource_type)),
+            )
+            .to_owned();
+        Query::select()
+            .expr(id_with_prefix(backend, now + k as u64))
+            .column((si.clone(), "subscription_instance_id"))
+            .expr(resource_type_id(resource_type))
+            .expr(Expr::val(*value))
+            .from_as("subscription_instances", si.clone())
+            .and_where(Expr::col((si.clone(), "product_block_id")).eq(block_id(block)))
+            .and_where(Expr::not_exists(has_value))
+            .to_owned()
+    });
+    let mut select = selects.next()?;
+    for next in selects {
+        select.union(sea_orm::sea_query::UnionType::All, next);
+    }
+    Some(Stmt::Insert(
+        Query::insert()
+            .into_table("subscription_instance_values")
+            .columns([
+                "subscription_instance_value_id",
+                "subscription_instance_id",
+                "resource_type_id",
+                "value",
+            ])
+            .select_from(select)
+            .expect("columns match the select")
+            .to_owned(),
+    ))
+}
+
+/// A fresh id whose first 48 bits are `prefix` and the rest random, evaluated per row.
+fn id_with_prefix(backend: DbBackend, prefix: u64) -> Expr {
+    let hex = format!("{:012x}", prefix & 0xffff_ffff_ffff);
+    match backend {
+        DbBackend::Postgres => Expr::cust(format!(
+            "CAST(OVERLAY(CAST(gen_random_uuid() AS text) PLACING '{}-{}' FROM 1 FOR 13) AS uuid)",
+            &hex[..8],
+            &hex[8..]
+        )),
+        DbBackend::MySql => Expr::cust(format!(
+            "UNHEX(CONCAT('{hex}', SUBSTR(MD5(RAND()), 1, 20)))"
+        )),
+        _ => Expr::cust(format!(
+            "unhex('{hex}' || '4' || substr(hex(randomblob(2)), 2) || \
+             substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(8)), 2))"
+        )),
+    }
+}
+
 /// A fresh UUID made by the database, evaluated per row: version 4 on PostgreSQL and SQLite
 /// (random bits with the version and variant set), version 1 on MariaDB (`UUID()`).
 fn new_id(backend: DbBackend) -> Expr {
@@ -154,7 +227,7 @@ fn backfill_label(backend: DbBackend) -> Expr {
 }
 
 /// The statements of `op` on `backend`, in execution order.
-pub fn statements<S: AsRef<str>>(op: &Op<S>, backend: DbBackend) -> Vec<Stmt> {
+pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBackend) -> Vec<Stmt> {
     match op.map(AsRef::as_ref) {
         Op::CreateProduct {
             name,
@@ -456,6 +529,13 @@ pub fn statements<S: AsRef<str>>(op: &Op<S>, backend: DbBackend) -> Vec<Stmt> {
                     .to_owned(),
             )]
         }
+        Op::BackfillValues {
+            block,
+            resource_type,
+            values,
+        } => backfill_list(backend, block, resource_type, &values)
+            .into_iter()
+            .collect(),
         Op::BackfillRootInstances { product, block } => {
             let s = Alias::new("s");
             let has_instance = Query::select()

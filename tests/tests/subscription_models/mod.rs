@@ -212,6 +212,8 @@ impl Prompter for Auto {
             (Kind::Rename(_), _) => Answer::Bool(false),
             (Kind::Confirm, _) => Answer::Bool(true),
             (Kind::Status, _) => Answer::Text("active".into()),
+            // optional: existing instances stay without
+            (Kind::OptionalValue(_) | Kind::Values(_), _) => return Ok(None),
         }))
     }
 }
