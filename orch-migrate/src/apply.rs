@@ -15,31 +15,23 @@ use crate::db;
 use crate::migrator::Migrator;
 use crate::schema;
 
-/// The tables of the core schema: a database that has them all is an orchestrator database.
-pub const CORE_TABLES: [&str; 17] = [
-    "products",
-    "product_blocks",
-    "resource_types",
-    "fixed_inputs",
-    "product_product_blocks",
-    "product_block_relations",
-    "product_block_resource_types",
-    "workflows",
-    "products_workflows",
-    "subscriptions",
-    "subscription_instances",
-    "subscription_instance_values",
-    "subscription_instance_relations",
-    "subscription_customer_descriptions",
-    "subscription_metadata",
-    "processes",
-    "processes_subscriptions",
-];
-
-/// Holds the migration lock until dropped.
+/// Holds the migration lock until released or dropped.
+///
+/// Dropping it releases an SQLite lock file at once, but a server lock only when its
+/// connection is closed, which the pool does later on the runtime; [`MigrationLock::release`]
+/// closes it before it returns, so that the next run in the same process does not wait.
 pub struct MigrationLock {
     _conn: Option<DatabaseConnection>,
     _file: Option<std::fs::File>,
+}
+
+impl MigrationLock {
+    /// Releases the lock now.
+    pub async fn release(self) {
+        if let Some(conn) = self._conn {
+            conn.close().await.ok();
+        }
+    }
 }
 
 const LOCK_NAME: &str = "orch_migrate";
@@ -120,135 +112,6 @@ fn sqlite_lock_path(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(lock))
 }
 
-/// The core schema migration that `up` would record as applied instead of running it (see
-/// [`adopt`]): when the database has every core table and no record of that migration.
-/// Read-only, for `up --sql`.
-pub async fn adoptable(
-    db: &DatabaseConnection,
-    migrator: &Migrator,
-) -> anyhow::Result<Option<String>> {
-    let Some(core_name) = schema::migrations().first().map(|m| m.name().to_owned()) else {
-        return Ok(None);
-    };
-    if migrator.recorded(db).await?.contains(&core_name) {
-        return Ok(None);
-    }
-    let manager = SchemaManager::new(db);
-    for t in CORE_TABLES {
-        if !manager.has_table(t).await? {
-            return Ok(None);
-        }
-    }
-    Ok(Some(core_name))
-}
-
-/// When the database already has orchestrator-core's tables but no record of orch's core
-/// schema migration (an orchestrator-core database), records that migration as applied instead
-/// of failing on existing tables. Returns whether it did.
-pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Result<bool> {
-    let core = schema::migrations();
-    let Some(core_name) = core.first().map(|m| m.name().to_owned()) else {
-        return Ok(false);
-    };
-    let manager = SchemaManager::new(db);
-    let mut missing = Vec::new();
-    for t in CORE_TABLES {
-        if !manager.has_table(t).await? {
-            missing.push(t);
-        }
-    }
-    if missing.len() == CORE_TABLES.len() {
-        return Ok(false);
-    }
-    if migrator.recorded(db).await?.contains(&core_name) {
-        return Ok(false);
-    }
-    if !missing.is_empty() {
-        // refused before writing anything, not even `seaql_migrations`
-        anyhow::bail!(
-            "the database has {} of the {} core tables, without: {}. An earlier `up` was probably \
-             interrupted while it created them (MariaDB commits each table at once): run `recover` \
-             to drop the empty tables it left, then `up` again",
-            CORE_TABLES.len() - missing.len(),
-            CORE_TABLES.len(),
-            missing.join(", ")
-        );
-    }
-    migrator.install(db).await?;
-    let stmt = sea_orm::sea_query::Query::insert()
-        .into_table("seaql_migrations")
-        .columns(["version", "applied_at"])
-        .values_panic([core_name.into(), chrono::Utc::now().timestamp().into()])
-        .to_owned();
-    db.execute(&stmt).await?;
-    Ok(true)
-}
-
-/// Drops the core tables that an interrupted first `up` left behind, so that `up` can create
-/// the schema again: MariaDB commits each `CREATE TABLE` at once, so a run killed half-way
-/// leaves some tables and no record. Only when the core schema is not recorded as applied and
-/// every table it would drop is empty; otherwise nothing is dropped and the error says why.
-/// Returns the tables dropped.
-pub async fn recover(
-    db: &DatabaseConnection,
-    url: &str,
-    migrator: &Migrator,
-) -> anyhow::Result<Vec<&'static str>> {
-    let _lock = lock(url, db.get_database_backend()).await?;
-    let core = schema::migrations();
-    let Some(core_name) = core.first().map(|m| m.name().to_owned()) else {
-        return Ok(Vec::new());
-    };
-    if migrator.recorded(db).await?.contains(&core_name) {
-        anyhow::bail!(
-            "the core schema is recorded as applied ({core_name}): there is nothing to recover"
-        );
-    }
-    let manager = SchemaManager::new(db);
-    let mut present = Vec::new();
-    for t in CORE_TABLES {
-        if manager.has_table(t).await? {
-            present.push(t);
-        }
-    }
-    if present.len() == CORE_TABLES.len() {
-        anyhow::bail!(
-            "every core table exists: this is a whole orchestrator schema, which `up` adopts; \
-             recover drops only what an interrupted `up` left"
-        );
-    }
-    let mut holding = Vec::new();
-    for t in &present {
-        let count = sea_orm::sea_query::Query::select()
-            .expr(sea_orm::sea_query::Expr::cust("COUNT(*)"))
-            .from(*t)
-            .to_owned();
-        let rows: i64 = db
-            .query_one(&count)
-            .await?
-            .map(|r| r.try_get_by_index::<i64>(0))
-            .transpose()?
-            .unwrap_or_default();
-        if rows > 0 {
-            holding.push(format!("{t} ({rows} rows)"));
-        }
-    }
-    if !holding.is_empty() {
-        anyhow::bail!(
-            "not recovering: these tables hold data, so they were not left by an interrupted \
-             `up`: {}",
-            holding.join(", ")
-        );
-    }
-    // in reverse order of creation, so that no foreign key points at a dropped table
-    for t in present.iter().rev() {
-        manager
-            .drop_table(sea_orm::sea_query::Table::drop().table(*t).to_owned())
-            .await?;
-    }
-    Ok(present)
-}
-
 /// Where progress goes: a bar on a terminal, nothing otherwise.
 fn progress_bar(total: usize) -> ProgressBar {
     let pb =
@@ -285,7 +148,7 @@ pub async fn up(
     steps: Option<u32>,
 ) -> anyhow::Result<Vec<String>> {
     let _lock = lock(url, db.get_database_backend()).await?;
-    let adopted = adopt(db, migrator).await?;
+    let adopted = crate::adopt::adopt(db, migrator).await?;
     if adopted {
         eprintln!(
             "Adopted an existing orchestrator-core database: its core schema is recorded as applied"

@@ -28,7 +28,7 @@ use sea_orm_migration::MigratorTraitSelf;
 use crate::catalog::Catalog;
 use crate::migrator::Migrator;
 use crate::questions::{Chain, FilePrompter, TtyPrompter, Unattended};
-use crate::{apply, check, db, generate};
+use crate::{adopt, apply, check, db, generate};
 
 /// What an app hands to the CLI: its migrations and where `generate` writes new ones.
 #[derive(Clone, Copy)]
@@ -290,7 +290,7 @@ async fn execute(
             if sql {
                 let mut pending = pending(migrator, conn).await?;
                 // `up` records the core schema of an orchestrator-core database as applied
-                if let Some(core) = apply::adoptable(conn, migrator).await? {
+                if let Some(core) = adopt::adoptable(conn, migrator).await? {
                     println!(
                         "-- {core} is not run: the database has orchestrator-core's tables, so `up` records it as applied\n"
                     );
@@ -360,7 +360,7 @@ async fn execute(
             }
         }
         Command::Recover => {
-            let dropped = apply::recover(conn, url, migrator).await?;
+            let dropped = adopt::recover(conn, url, migrator).await?;
             if dropped.is_empty() {
                 println!("Nothing to recover: the database has no core table");
             } else {

@@ -11,9 +11,12 @@
 //! [`apply`] runs migrations. All but `snapshot` and `apply` are pure functions. [`check`]
 //! reports drift for CI.
 //! - [`migrator`]: the core schema migrations followed by an app's own migrations.
+//! - [`adopt`]: taking over a core schema `up` did not record (orchestrator-core's), and
+//!   clearing what an interrupted first `up` left.
 //! - [`db`]: connecting, with one-line errors.
 //! - [`cli`]: the `orch-migrate` command line, reusable by any app in a few lines.
 
+pub mod adopt;
 pub mod answers;
 pub mod apply;
 pub mod catalog;

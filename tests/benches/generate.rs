@@ -2,31 +2,38 @@
 //! products (each with a root block and one or two child blocks, 3-6 resource types per block
 //! and one fixed input), built at run time as descriptors.
 //!
-//! - `generate/N`: snapshot + diff + questions + plan + render against a database with the core
-//!   schema only, i.e. the first migration of the whole catalogue;
-//! - `check/N`: snapshot + diff against a database that holds the catalogue (no change);
-//! - `round_trip`: `SELECT 1`, the baseline cost of one query in the same process.
+//! - `generate/N`: the whole work of the command after connecting, as `generate::generate`
+//!   does it: the migration-record checks, the catalogue built from the registry, snapshot,
+//!   diff, questions, plan, render, and writing the module and `mod.rs` (into a temporary
+//!   directory, emptied between iterations outside the timed part), against a database with
+//!   the core schema only: the first migration of the whole catalogue;
+//! - `check/N`: `check::check` as the command runs it (migration records, the directory, the
+//!   catalogue, snapshot, diff) against a database that holds the catalogue (no change);
+//! - `round_trip`: `SELECT 1`, the baseline cost of one query in the same process;
+//! - `process/*`: whole processes of the CLI test binary (the workshop's `orch-migrate`) on a
+//!   migrated database: `--version` (start and exit, the baseline), `check`, and `generate`
+//!   with nothing to do; connecting, the runtime and the registry included.
 //!
-//! The number of queries each of the first two runs is printed once per N: it does not grow
-//! with N.
+//! The number of queries each of the first two runs is printed once per N.
 //!
 //! Run: `cargo bench -p tests --bench generate` (needs PostgreSQL, see the README).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::path::Path;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use orch_core::{
     BlockDescriptor, BlockRef, Cardinality, FieldDescriptor, FieldShape, ProductTypeDescriptor,
     RegisteredProduct, Registry, Target,
 };
 use orch_migrate::answers::Answer;
 use orch_migrate::catalog::Catalog;
-use orch_migrate::diff::{Renames, diff};
-use orch_migrate::generate::prepare;
+use orch_migrate::generate::{self, Options, Outcome, prepare};
 use orch_migrate::questions::{Kind, Prompter, Question};
-use orch_migrate::render;
 use orch_migrate::snapshot::snapshot;
+use orch_migrate::{Migrator, check};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tests::pipeline::{apply, core_schema};
 use tests::{Backend, TestDb};
@@ -133,20 +140,52 @@ impl Prompter for Auto {
     }
 }
 
-/// The work `generate` does once the registry is built: everything but writing the file.
-async fn generate(conn: &DatabaseConnection, desired: &Catalog) -> String {
-    let actual = snapshot(conn).await.expect("snapshot");
-    let (_, plan, _) = prepare(desired, &actual, &mut Auto)
-        .expect("prepare")
-        .expect("every question answered");
-    let at = chrono::DateTime::from_timestamp(1_764_065_700, 0).unwrap();
-    render::migration(&plan, "synthetic catalogue", at).source
+/// The whole `generate` command after connecting: writes the module into `dir` and returns
+/// its size in bytes.
+async fn generate(conn: &DatabaseConnection, registry: &Registry, dir: &Path) -> u64 {
+    let options = Options {
+        message: "synthetic catalogue",
+        now: chrono::DateTime::from_timestamp(1_764_065_700, 0).unwrap(),
+        migrations_dir: dir,
+        write_template: None,
+    };
+    match generate::generate(conn, &Migrator::core_only(), registry, &options, &mut Auto)
+        .await
+        .expect("generate")
+    {
+        Outcome::Written { path, .. } => std::fs::metadata(path).unwrap().len(),
+        Outcome::NothingToDo => panic!("the catalogue is new"),
+    }
 }
 
-/// What `check` does: is there anything to generate?
-async fn check(conn: &DatabaseConnection, desired: &Catalog) -> bool {
-    let actual = snapshot(conn).await.expect("snapshot");
-    diff(desired, &actual, &Renames::declared(desired, &actual)).is_empty()
+/// Empties the migrations directory `generate` writes into.
+fn empty_dir(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+}
+
+/// The whole `check` command after connecting: is everything clean?
+async fn check(conn: &DatabaseConnection, registry: &Registry, dir: &Path) -> bool {
+    check::check(conn, &Migrator::core_only(), registry, Some(dir))
+        .await
+        .expect("check")
+        .is_clean()
+}
+
+/// The CLI test binary: `orch-migrate` over the workshop.
+const BIN: &str = env!("CARGO_BIN_EXE_orch-migrate-test");
+
+/// Runs the CLI test binary to the end, checking its exit code.
+fn process(url: &str, dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("ORCH_TEST_MIGRATIONS_DIR", dir)
+        .env("ORCH_TEST_APP_MIGRATIONS", "workshop")
+        .output()
+        .expect("run the CLI");
+    assert!(out.status.success(), "{args:?}: {out:?}");
 }
 
 fn counting(conn: &mut DatabaseConnection) -> Arc<AtomicUsize> {
@@ -183,8 +222,9 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    let dir = tempfile::tempdir().unwrap();
     for n in [10usize, 100, 500, 5000] {
-        let desired = Catalog::from_registry(&synthetic(n));
+        let registry = synthetic(n);
         let (mut empty_conn, mut full_conn) = rt.block_on(async {
             let (e, f) = (empty.connect().await, full.connect().await);
             // start each N from the core schema: reset both databases
@@ -200,29 +240,65 @@ fn benches(c: &mut Criterion) {
                 core_schema(&empty_conn).await;
                 core_schema(&full_conn).await;
             }
+            let desired = Catalog::from_registry(&registry);
             let actual = snapshot(&full_conn).await.unwrap();
             let (_, plan, _) = prepare(&desired, &actual, &mut Auto).unwrap().unwrap();
             apply(&full_conn, &plan.up).await.unwrap();
             assert!(
-                check(&full_conn, &desired).await,
+                check(&full_conn, &registry, dir.path()).await,
                 "the applied catalogue checks clean"
             );
         });
         let queries_generate = counting(&mut empty_conn);
         let queries_check = counting(&mut full_conn);
-        let source = rt.block_on(generate(&empty_conn, &desired));
-        rt.block_on(check(&full_conn, &desired));
+        let bytes = rt.block_on(generate(&empty_conn, &registry, dir.path()));
+        empty_dir(dir.path());
+        rt.block_on(check(&full_conn, &registry, dir.path()));
         println!(
             "N = {n}: generate runs {} queries and writes {} KiB; check runs {} queries",
             queries_generate.load(Ordering::Relaxed),
-            source.len() / 1024,
+            bytes / 1024,
             queries_check.load(Ordering::Relaxed),
         );
         group.bench_with_input(BenchmarkId::new("generate", n), &n, |b, _| {
-            b.to_async(&rt).iter(|| generate(&empty_conn, &desired))
+            b.to_async(&rt).iter_batched(
+                || empty_dir(dir.path()),
+                |()| generate(&empty_conn, &registry, dir.path()),
+                BatchSize::PerIteration,
+            )
         });
+        empty_dir(dir.path());
         group.bench_with_input(BenchmarkId::new("check", n), &n, |b, _| {
-            b.to_async(&rt).iter(|| check(&full_conn, &desired))
+            b.to_async(&rt)
+                .iter(|| check(&full_conn, &registry, dir.path()))
+        });
+    }
+    // whole processes on a database at the workshop's models
+    let workshop = rt
+        .block_on(TestDb::migrated(
+            Backend::Postgres,
+            workshop::migrations::migrations,
+        ))
+        .expect("PostgreSQL");
+    let answers = dir.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        include_str!("../../examples/workshop/answers.toml"),
+    )
+    .unwrap();
+    let answers = answers.to_str().unwrap();
+    let workshop_dir = dir.path().join("migrations");
+    std::fs::create_dir_all(&workshop_dir).unwrap();
+    for (name, args) in [
+        ("process/version", &["--version"][..]),
+        ("process/check", &["check"][..]),
+        (
+            "process/generate_nothing_to_do",
+            &["generate", "again", "--answers", answers][..],
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| process(&workshop.url, &workshop_dir, args))
         });
     }
     group.finish();

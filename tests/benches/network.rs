@@ -9,7 +9,9 @@
 //!   nothing);
 //! - `save_changed/N`: `save_all` after changing each one's speed (the circuit's value rows are
 //!   replaced as a whole: 4 rows per L2VPN);
-//! - `insert/N`: `save_all` of N new L2VPNs;
+//! - `insert/N`: N new L2VPNs, each from `from_product` (one query each, as an app creates
+//!   them), then one `save_all`; what it created is deleted after each iteration, outside the
+//!   timed part;
 //! - `round_trip`: `SELECT 1`, the cost of one query.
 //!
 //! The number of queries of each is printed once per N: it does not grow with N, except that
@@ -58,35 +60,63 @@ async fn settle(conn: &DatabaseConnection) {
     }
 }
 
-/// `n` new active L2VPNs, each with a SAP on each of `ports`.
+/// A new active L2VPN with a SAP on each of `ports`, from the meta of a new subscription.
+fn l2vpn(mut meta: SubscriptionMeta<Active>, ports: &[Port], i: usize) -> L2vpn {
+    meta.description = format!("bench l2vpn {i}");
+    let saps = ports
+        .iter()
+        .map(|p| SapBlock {
+            port: p.port.clone(),
+            vlan: VlanRanges::single(100 + (i % 3000) as u16).unwrap(),
+            ims_id: i as i64,
+            meta: BlockMeta::new(),
+        })
+        .collect();
+    L2vpn {
+        virtual_circuit: VirtualCircuitBlock {
+            saps,
+            speed: 1000,
+            speed_policer: true,
+            ims_id: i as i64,
+            nrm_id: i as i64,
+            meta: BlockMeta::new(),
+        },
+        meta,
+    }
+}
+
+/// `n` new active L2VPNs, each with a SAP on each of `ports`, from a template's meta (new ids).
 fn l2vpns(template: &SubscriptionMeta<Active>, ports: &[Port], n: usize) -> Vec<L2vpn> {
     (0..n)
         .map(|i| {
             let mut meta = template.clone();
             meta.subscription_id = Uuid::new_v4();
-            meta.description = format!("bench l2vpn {i}");
-            let saps = ports
-                .iter()
-                .map(|p| SapBlock {
-                    port: p.port.clone(),
-                    vlan: VlanRanges::single(100 + (i % 3000) as u16).unwrap(),
-                    ims_id: i as i64,
-                    meta: BlockMeta::new(),
-                })
-                .collect();
-            L2vpn {
-                virtual_circuit: VirtualCircuitBlock {
-                    saps,
-                    speed: 1000,
-                    speed_policer: true,
-                    ims_id: i as i64,
-                    nrm_id: i as i64,
-                    meta: BlockMeta::new(),
-                },
-                meta,
-            }
+            l2vpn(meta, ports, i)
         })
         .collect()
+}
+
+/// The customer of the L2VPNs `insert` creates, so that they can be deleted again.
+const INSERTED: &str = "bench-insert";
+
+/// `n` new L2VPNs as an app creates them: each from `from_product`, then one `save_all`.
+async fn insert(conn: &DatabaseConnection, ports: &[Port], n: usize) {
+    let mut new = Vec::with_capacity(n);
+    for i in 0..n {
+        let vpn: L2vpnInactive = L2vpn::from_product(conn, "l2vpn", INSERTED).await.unwrap();
+        new.push(l2vpn(vpn.meta.into_lifecycle::<Active>(), ports, i));
+    }
+    L2vpn::save_all(conn, &mut new).await.unwrap();
+}
+
+/// Deletes what `insert` created (instances, values and relations go with their subscription).
+async fn delete_inserted(conn: &DatabaseConnection) {
+    conn.execute_raw(Statement::from_string(
+        conn.get_database_backend(),
+        format!("DELETE FROM subscriptions WHERE customer_id = '{INSERTED}'"),
+    ))
+    .await
+    .expect("delete the inserted L2VPNs");
 }
 
 fn backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backend) {
@@ -150,9 +180,9 @@ fn backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backend) {
             }
             let changed_stats = L2vpn::save_all(&counted, &mut loaded).await.unwrap();
             let changed_q = count.swap(0, Ordering::Relaxed);
-            let mut new = l2vpns(&template, &ports, n);
-            L2vpn::save_all(&counted, &mut new).await.unwrap();
+            insert(&counted, &ports, n).await;
             let insert_q = count.swap(0, Ordering::Relaxed);
+            delete_inserted(&counted).await;
             (load_q, unchanged_q, changed_q, insert_q, changed_stats)
         });
         println!(
@@ -191,14 +221,15 @@ fn backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backend) {
         });
         group.bench_with_input(BenchmarkId::new("insert", n), &n, |b, _| {
             b.to_async(rt).iter_custom(|iters| {
-                let (conn, template, ports) = (&conn, &template, &ports);
+                let (conn, ports) = (&conn, &ports);
                 async move {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let mut new = l2vpns(template, ports, n);
                         let start = Instant::now();
-                        L2vpn::save_all(conn, &mut new).await.unwrap();
+                        insert(conn, ports, n).await;
                         total += start.elapsed();
+                        delete_inserted(conn).await;
+                        settle(conn).await;
                     }
                     total
                 }

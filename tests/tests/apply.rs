@@ -173,6 +173,147 @@ async fn a_failing_step_leaves_nothing_behind(backend: Backend) {
     }
 }
 
+struct FailingDown;
+
+const FAILING_DOWN: &str = "m20990101_000001_failing_down";
+
+impl MigrationName for FailingDown {
+    fn name(&self) -> &str {
+        FAILING_DOWN
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for FailingDown {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        const UP: &[Op] = &[Op::CreateProduct {
+            name: "Undone",
+            product_type: "Half",
+            description: "created by up",
+            tag: "UNDONE",
+            status: "active",
+        }];
+        run(manager, UP).await
+    }
+    /// Deletes the product, then fails.
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        const DOWN: &[Op] = &[
+            Op::DeleteProduct { name: "Undone" },
+            Op::CreateFixedInput {
+                product: "No such product",
+                name: "speed",
+                value: "fast",
+            },
+        ];
+        run(manager, DOWN).await
+    }
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// A `down` whose second step fails leaves the first step undone: the product it deleted is
+/// back, and the migration is still applied.
+async fn a_failing_down_leaves_nothing_behind(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let migrator = Migrator::new(|| vec![Box::new(FailingDown)]);
+    apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
+    let before = state(&db.conn).await;
+    let e = apply::down(&db.conn, &db.url, &migrator, Some(1))
+        .await
+        .expect_err("the second step fails");
+    let msg = format!("{e:#}");
+    assert!(
+        msg.starts_with(&format!("rolling back {FAILING_DOWN} failed: ")),
+        "{msg}"
+    );
+    assert!(msg.contains("step 2/2"), "{msg}");
+    assert_eq!(state(&db.conn).await, before, "the deleted product is back");
+    assert_eq!(recorded(&db.conn).await, [CORE, FAILING_DOWN]);
+}
+
+/// A core schema that fails half-way (a later table's name is taken by another kind of object)
+/// leaves no table behind on PostgreSQL and SQLite, where DDL is transactional, and says it
+/// was rolled back; on MariaDB, which commits each table, it says what to do instead. After the
+/// blocker is gone, `up` succeeds.
+async fn a_failing_core_schema(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let (block, unblock): (&[&str], &str) = match backend {
+        Backend::Postgres => (
+            &["CREATE SEQUENCE processes_subscriptions"],
+            "DROP SEQUENCE processes_subscriptions",
+        ),
+        Backend::Sqlite => (
+            &[
+                "CREATE TABLE blocker (x INTEGER)",
+                "CREATE INDEX processes_subscriptions ON blocker (x)",
+            ],
+            "DROP INDEX processes_subscriptions",
+        ),
+        // the version trigger's name taken on another table: every table is created (and
+        // committed), then the trigger fails
+        Backend::MySql => (
+            &[
+                "CREATE TABLE blocker (x INTEGER)",
+                "CREATE TRIGGER subscriptions_increment_version_trigger BEFORE UPDATE ON blocker \
+                 FOR EACH ROW SET NEW.x = OLD.x",
+            ],
+            "DROP TRIGGER subscriptions_increment_version_trigger",
+        ),
+    };
+    for sql in block {
+        db.conn.execute_unprepared(sql).await.unwrap();
+    }
+    let before = tables(&db.conn).await;
+    let e = apply::up(&db.conn, &db.url, &workshop_migrator(), None)
+        .await
+        .expect_err("the core schema fails");
+    let msg = format!("{e:#}");
+    if backend == Backend::MySql {
+        assert!(
+            msg.starts_with(&format!("{CORE} failed: ")) && msg.contains("run `recover`"),
+            "{msg}"
+        );
+        db.conn.execute_unprepared(unblock).await.unwrap();
+        // all 17 tables, without their version triggers: not adopted
+        let e = apply::up(&db.conn, &db.url, &workshop_migrator(), None)
+            .await
+            .expect_err("the tables it left are in the way");
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains(
+                "without the version trigger(s) subscriptions_increment_version_trigger, \
+                 subscription_customer_descriptions_increment_version_trigger"
+            ) && msg.contains("run `recover`"),
+            "{msg}"
+        );
+        let dropped = orch_migrate::adopt::recover(&db.conn, &db.url, &workshop_migrator())
+            .await
+            .unwrap();
+        assert!(!dropped.is_empty());
+    } else {
+        assert!(
+            msg.starts_with(&format!("{CORE} failed and was rolled back: ")),
+            "{msg}"
+        );
+        let mut after = tables(&db.conn).await;
+        after.retain(|t| t != "seaql_migrations");
+        assert_eq!(after, before, "no core table is left");
+        db.conn.execute_unprepared(unblock).await.unwrap();
+    }
+    assert_eq!(
+        apply::up(&db.conn, &db.url, &workshop_migrator(), None)
+            .await
+            .unwrap(),
+        [CORE, WORKSHOP]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // adopting an existing database
 
@@ -231,13 +372,13 @@ async fn an_orchestrator_core_database_is_adopted() {
 /// nothing is applied: also when `products` is among them.
 #[tokio::test]
 async fn a_partial_orchestrator_database_is_refused() {
-    for (drop, present, missing) in [
+    for (drop, lacking, missing) in [
         (
             "DROP TABLE processes_subscriptions, processes, subscription_metadata",
-            14,
+            3,
             "subscription_metadata, processes, processes_subscriptions",
         ),
-        ("DROP TABLE products CASCADE", 16, "products"),
+        ("DROP TABLE products CASCADE", 1, "products"),
     ] {
         let Some(db) = orchestrator_core_db().await else {
             return;
@@ -250,10 +391,10 @@ async fn a_partial_orchestrator_database_is_refused() {
         assert_eq!(
             format!("{e:#}"),
             format!(
-                "the database has {present} of the 17 core tables, without: {missing}. An \
-                 earlier `up` was probably interrupted while it created them (MariaDB commits \
-                 each table at once): run `recover` to drop the empty tables it left, then `up` \
-                 again"
+                "the database has part of the core schema, without {lacking} of the 17 core \
+                 tables ({missing}). An earlier `up` was probably interrupted while it created \
+                 it (MariaDB commits each table at once): run `recover` to drop what it left, \
+                 then `up` again"
             )
         );
         assert_eq!(
@@ -281,12 +422,16 @@ async fn an_unrecorded_core_schema_is_adopted(backend: Backend) {
         .unwrap();
     let before = state(&db.conn).await;
     assert!(
-        apply::adopt(&db.conn, &workshop_migrator()).await.unwrap(),
+        orch_migrate::adopt::adopt(&db.conn, &workshop_migrator())
+            .await
+            .unwrap(),
         "adopted on {backend}"
     );
     assert_eq!(recorded(&db.conn).await, [CORE]);
     assert!(
-        !apply::adopt(&db.conn, &workshop_migrator()).await.unwrap(),
+        !orch_migrate::adopt::adopt(&db.conn, &workshop_migrator())
+            .await
+            .unwrap(),
         "only once"
     );
     let applied = apply::up(&db.conn, &db.url, &workshop_migrator(), None)
@@ -301,5 +446,7 @@ per_backend_mt!(concurrent_ups_apply_each_migration_once);
 
 tests::per_backend!(
     a_failing_step_leaves_nothing_behind,
+    a_failing_down_leaves_nothing_behind,
+    a_failing_core_schema,
     an_unrecorded_core_schema_is_adopted
 );

@@ -1161,7 +1161,7 @@ async fn a_half_built_core_schema_is_recovered(backend: Backend) {
         .unwrap();
     let run = work.run(&db.url, App::Workshop, &["up"]);
     let line = run.one_line_error();
-    assert!(line.contains("14 of the 17 core tables"), "{line}");
+    assert!(line.contains("without 3 of the 17 core tables"), "{line}");
     assert!(line.contains("run `recover`"), "{line}");
 
     let run = work.run(&db.url, App::Workshop, &["recover"]);
@@ -1198,3 +1198,100 @@ async fn a_half_built_core_schema_is_recovered(backend: Backend) {
 }
 
 tests::per_backend!(a_half_built_core_schema_is_recovered);
+
+/// While another run holds the migration lock, `down` and `up` wait for it and do nothing; once
+/// it is released they run. On SQLite the lock is taken through a symlink to the database file,
+/// so that it also shows that two paths to one file share one lock.
+async fn a_held_lock_makes_up_and_down_wait(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let lock_url = match orch_core::db_url::sqlite_file(&db.url) {
+        Some(file) => {
+            let link = work.path().join("link.db");
+            std::os::unix::fs::symlink(&file, &link).unwrap();
+            format!("sqlite://{}", link.display())
+        }
+        None => db.url.clone(),
+    };
+    for (args, done) in [
+        (["down"], format!("Rolled back {WORKSHOP}\n")),
+        (["up"], format!("Applied {WORKSHOP}\n")),
+    ] {
+        let before = recorded(&db.conn).await;
+        let held = orch_migrate::apply::lock(&lock_url, backend.db_backend())
+            .await
+            .unwrap();
+        let mut child = work
+            .command(Some(&db.url), App::Workshop, &args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // far longer than the command takes when it need not wait (well under a second)
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "`{}` waits for the lock",
+            args[0]
+        );
+        assert_eq!(
+            recorded(&db.conn).await,
+            before,
+            "and changes nothing meanwhile"
+        );
+        held.release().await;
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        let run = Run::from(output);
+        run.code(0);
+        assert_eq!(run.stdout, done);
+    }
+}
+
+tests::per_backend!(a_held_lock_makes_up_and_down_wait);
+
+/// `sqlite://` without a file is refused: it would migrate a private in-memory database, lose
+/// it at exit and report success.
+#[test]
+fn an_sqlite_url_without_a_file_is_refused() {
+    let work = Workdir::new();
+    for url in ["sqlite://", "sqlite:"] {
+        let run = work.run(url, App::Workshop, &["up"]);
+        assert_eq!(
+            run.one_line_error(),
+            format!(
+                "error: unsupported database URL `{url}`: it names no file: use sqlite://FILE \
+                 (sqlite::memory: for a database that lives only as long as the process)"
+            )
+        );
+    }
+}
+
+/// On a database at the models, `generate` prints `Nothing to do`, writes nothing and leaves the
+/// database as it was.
+#[tokio::test]
+async fn a_second_generate_has_nothing_to_do() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+        return;
+    };
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let answers = work.write("answers.toml", WORKSHOP_ANSWERS);
+    let before = state(&db.conn).await;
+    for args in [
+        &["generate", "Again", "--answers", arg(&answers)][..],
+        &["generate", "Again", "--no-input"][..],
+    ] {
+        let run = work.run(&db.url, App::Workshop, args);
+        run.code(0);
+        assert_eq!(run.stdout, "Nothing to do\n");
+        assert_eq!(run.stderr, "");
+    }
+    assert_eq!(work.written(), Vec::<String>::new());
+    assert_eq!(state(&db.conn).await, before);
+}

@@ -92,7 +92,7 @@ use sea_query::{
 pub const NAME: &str = "m20250101_000001_create_orchestrator_core_tables";
 
 /// The names of the two version triggers, with their tables.
-const VERSION_TRIGGERS: [(&str, &str, &str); 2] = [
+pub(crate) const VERSION_TRIGGERS: [(&str, &str, &str); 2] = [
     (
         "subscriptions_increment_version_trigger",
         "subscriptions",

@@ -1,0 +1,250 @@
+//! Adopting a core schema that `up` did not record: an orchestrator-core database (recorded as
+//! applied, not created again), or what an interrupted first `up` left (`recover` drops it).
+//!
+//! Both start from [`inspect`]: which of the core tables and version triggers the database has.
+//! A schema is adopted only when it has all of them; without its version triggers two writers
+//! of one subscription would both "win".
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm_migration::{MigratorTraitSelf, SchemaManager};
+
+use crate::apply::lock;
+use crate::migrator::Migrator;
+use crate::schema;
+use crate::schema::m20250101_000001_create_orchestrator_core_tables::VERSION_TRIGGERS;
+
+/// The tables of the core schema, in the order the core schema creates them.
+pub const CORE_TABLES: [&str; 17] = [
+    "products",
+    "product_blocks",
+    "resource_types",
+    "fixed_inputs",
+    "product_product_blocks",
+    "product_block_relations",
+    "product_block_resource_types",
+    "workflows",
+    "products_workflows",
+    "subscriptions",
+    "subscription_instances",
+    "subscription_instance_values",
+    "subscription_instance_relations",
+    "subscription_customer_descriptions",
+    "subscription_metadata",
+    "processes",
+    "processes_subscriptions",
+];
+
+/// What a database has of the core schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreSchema {
+    /// Whether `seaql_migrations` records the core schema migration.
+    pub recorded: bool,
+    /// The core tables it has, in creation order.
+    pub tables: Vec<&'static str>,
+    /// The core tables it lacks.
+    pub missing_tables: Vec<&'static str>,
+    /// The version triggers it lacks (on tables it has or not).
+    pub missing_triggers: Vec<&'static str>,
+    /// Whether it has orchestrator-core's own `alembic_version` table.
+    pub alembic: bool,
+}
+
+impl CoreSchema {
+    /// No core table at all: `up` creates the schema.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// Every table and trigger.
+    pub fn is_complete(&self) -> bool {
+        self.missing_tables.is_empty() && self.missing_triggers.is_empty()
+    }
+
+    /// What is missing, for a message.
+    fn missing(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.missing_tables.is_empty() {
+            parts.push(format!(
+                "{} of the {} core tables ({})",
+                self.missing_tables.len(),
+                CORE_TABLES.len(),
+                self.missing_tables.join(", ")
+            ));
+        }
+        if !self.missing_triggers.is_empty() {
+            parts.push(format!(
+                "the version trigger(s) {}",
+                self.missing_triggers.join(", ")
+            ));
+        }
+        parts.join(" and ")
+    }
+}
+
+/// Reads what `db` has of the core schema. Read-only.
+pub async fn inspect(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Result<CoreSchema> {
+    let recorded = migrator
+        .recorded(db)
+        .await?
+        .iter()
+        .any(|m| m == schema::m20250101_000001_create_orchestrator_core_tables::NAME);
+    let manager = SchemaManager::new(db);
+    let (mut tables, mut missing_tables) = (Vec::new(), Vec::new());
+    for t in CORE_TABLES {
+        if manager.has_table(t).await? {
+            tables.push(t);
+        } else {
+            missing_tables.push(t);
+        }
+    }
+    let triggers = triggers(db).await?;
+    let missing_triggers = VERSION_TRIGGERS
+        .iter()
+        .filter(|(name, table, _)| !triggers.iter().any(|(n, t)| n == name && t == table))
+        .map(|(name, _, _)| *name)
+        .collect();
+    Ok(CoreSchema {
+        recorded,
+        tables,
+        missing_tables,
+        missing_triggers,
+        alembic: manager.has_table("alembic_version").await?,
+    })
+}
+
+/// The triggers in `db`'s schema, as (trigger, table).
+async fn triggers(db: &DatabaseConnection) -> anyhow::Result<Vec<(String, String)>> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT t.tgname::text, c.relname::text FROM pg_trigger t \
+             JOIN pg_class c ON c.oid = t.tgrelid \
+             WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+        }
+        DbBackend::MySql => {
+            "SELECT CAST(TRIGGER_NAME AS CHAR), CAST(EVENT_OBJECT_TABLE AS CHAR) \
+             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
+        }
+        _ => "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'",
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.try_get_by_index::<String>(0).ok()?,
+                r.try_get_by_index::<String>(1).ok()?,
+            ))
+        })
+        .collect())
+}
+
+/// The core schema migration that `up` would record as applied instead of running it (see
+/// [`adopt`]): when the database has the whole core schema and no record of it. Read-only,
+/// for `up --sql`.
+pub async fn adoptable(
+    db: &DatabaseConnection,
+    migrator: &Migrator,
+) -> anyhow::Result<Option<String>> {
+    let core = inspect(db, migrator).await?;
+    Ok((!core.recorded && core.is_complete())
+        .then(|| schema::m20250101_000001_create_orchestrator_core_tables::NAME.to_owned()))
+}
+
+/// When the database already has the whole core schema but no record of orch's core schema
+/// migration (an orchestrator-core database), records that migration as applied instead of
+/// failing on existing tables. Returns whether it did. A schema with only part of the tables
+/// or without the version triggers is refused before anything is written, naming what it
+/// lacks and the command that clears it.
+pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Result<bool> {
+    let core = inspect(db, migrator).await?;
+    if core.recorded || core.is_empty() {
+        return Ok(false);
+    }
+    if !core.is_complete() {
+        // refused before writing anything, not even `seaql_migrations`
+        anyhow::bail!(
+            "the database has part of the core schema, without {}. An earlier `up` was probably \
+             interrupted while it created it (MariaDB commits each table at once): run `recover` \
+             to drop what it left, then `up` again",
+            core.missing()
+        );
+    }
+    migrator.install(db).await?;
+    let stmt = sea_orm::sea_query::Query::insert()
+        .into_table("seaql_migrations")
+        .columns(["version", "applied_at"])
+        .values_panic([
+            schema::m20250101_000001_create_orchestrator_core_tables::NAME.into(),
+            chrono::Utc::now().timestamp().into(),
+        ])
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(true)
+}
+
+/// Drops the core tables that an interrupted first `up` left behind, so that `up` can create
+/// the schema again: MariaDB commits each `CREATE TABLE` at once, so a run killed half-way
+/// leaves some tables (or all of them without their triggers) and no record. Only when the
+/// core schema is not recorded, is incomplete, is not orchestrator-core's (no
+/// `alembic_version`), and every table it would drop is empty; otherwise nothing is dropped
+/// and the error says why. Returns the tables dropped.
+pub async fn recover(
+    db: &DatabaseConnection,
+    url: &str,
+    migrator: &Migrator,
+) -> anyhow::Result<Vec<&'static str>> {
+    let _lock = lock(url, db.get_database_backend()).await?;
+    let core = inspect(db, migrator).await?;
+    if core.recorded {
+        anyhow::bail!(
+            "the core schema is recorded as applied ({}): there is nothing to recover",
+            schema::m20250101_000001_create_orchestrator_core_tables::NAME
+        );
+    }
+    if core.is_complete() {
+        anyhow::bail!(
+            "the database has the whole core schema: `up` adopts it as it is; recover drops only \
+             what an interrupted `up` left"
+        );
+    }
+    if core.alembic {
+        anyhow::bail!(
+            "the database has orchestrator-core's alembic_version table: its tables are \
+             orchestrator-core's, not what an interrupted `up` left, so recover drops nothing"
+        );
+    }
+    let mut holding = Vec::new();
+    for t in &core.tables {
+        let count = sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::cust("COUNT(*)"))
+            .from(*t)
+            .to_owned();
+        let rows: i64 = db
+            .query_one(&count)
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or_default();
+        if rows > 0 {
+            holding.push(format!("{t} ({rows} rows)"));
+        }
+    }
+    if !holding.is_empty() {
+        anyhow::bail!(
+            "not recovering: these tables hold data, so they were not left by an interrupted \
+             `up`: {}",
+            holding.join(", ")
+        );
+    }
+    let manager = SchemaManager::new(db);
+    // in reverse order of creation, so that no foreign key points at a dropped table
+    for t in core.tables.iter().rev() {
+        manager
+            .drop_table(sea_orm::sea_query::Table::drop().table(*t).to_owned())
+            .await?;
+    }
+    Ok(core.tables)
+}
