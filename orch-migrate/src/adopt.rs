@@ -34,6 +34,42 @@ pub const CORE_TABLES: [&str; 17] = [
     "processes_subscriptions",
 ];
 
+/// The tables orch manages in a database: the core schema's and its migration record. The
+/// destructive commands (`fresh`, `reset`, `refresh`) drop these and no other.
+pub fn managed_tables() -> Vec<&'static str> {
+    let mut all = CORE_TABLES.to_vec();
+    all.push("seaql_migrations");
+    all
+}
+
+/// Drops the tables orch manages ([`managed_tables`]) that exist, and nothing else: a database
+/// shared with orchestrator-core keeps `engine_settings`, `process_steps`, `alembic_version` and
+/// a user's own tables. Takes the migration lock. A table of someone else's that references one
+/// of them (a foreign key) stops it with the database's error, before that table is dropped.
+/// Returns the tables dropped.
+pub async fn drop_managed(db: &DatabaseConnection, url: &str) -> anyhow::Result<Vec<&'static str>> {
+    let _lock = lock(url, db.get_database_backend()).await?;
+    let manager = SchemaManager::new(db);
+    let mut dropped = Vec::new();
+    // the migration record first, then the core tables in reverse order of creation
+    for t in managed_tables().into_iter().rev() {
+        if manager.has_table(t).await? {
+            manager
+                .drop_table(sea_orm::sea_query::Table::drop().table(t).to_owned())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot drop {t}: {e}"))?;
+            dropped.push(t);
+        }
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // the version triggers' function, unless something else still uses it
+        let _ = db
+            .execute_unprepared("DROP FUNCTION IF EXISTS increment_version() RESTRICT")
+            .await;
+    }
+    Ok(dropped)
+}
+
 /// What a database has of the core schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoreSchema {

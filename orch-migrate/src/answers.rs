@@ -292,9 +292,40 @@ pub fn check_tag(s: &str) -> Result<(), String> {
     }
 }
 
-/// The most bytes a value (`fixed_inputs.value`, `subscription_instance_values.value`) holds
-/// on every backend: they are `TEXT` on MariaDB, 65,535 bytes.
-pub const VALUE_BYTES: usize = 65_535;
+/// Where a value is stored, for the limits of its column on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `fixed_inputs.value`: unbounded on PostgreSQL and SQLite, `TEXT` (65,535 bytes) on
+    /// MariaDB.
+    FixedInput,
+    /// `subscription_instance_values.value`: `varchar(10000)` on PostgreSQL, as
+    /// orchestrator-core has it.
+    InstanceValue,
+}
+
+impl Column {
+    /// The column of the value a question's key answers.
+    pub fn of(key: &Key) -> Column {
+        match key.0.first().map(String::as_str) {
+            Some("products") => Column::FixedInput,
+            _ => Column::InstanceValue,
+        }
+    }
+
+    fn check(self, s: &str) -> Result<(), String> {
+        match self {
+            Column::FixedInput if s.len() > 65_535 => Err(format!(
+                "the value has {} bytes; at most 65535 fit on MariaDB",
+                s.len()
+            )),
+            Column::InstanceValue if s.chars().count() > 10_000 => Err(format!(
+                "the value has {} characters; at most 10000 fit on PostgreSQL",
+                s.chars().count()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
 
 /// Checks that every backend can store `s`: PostgreSQL refuses the NUL character in text. A
 /// generated migration must apply on all three, so this is checked when generating.
@@ -306,15 +337,15 @@ pub fn check_storable(s: &str) -> Result<(), String> {
     }
 }
 
-/// Checks a value of a field's type for `value_type`, and that every backend can store it.
-pub fn check_value(value_type: Option<&orch_core::ValueType>, s: &str) -> Result<(), String> {
+/// Checks a value of a field's type for `value_type`, and that every backend can store it in
+/// `column`.
+pub fn check_value(
+    value_type: Option<&orch_core::ValueType>,
+    s: &str,
+    column: Column,
+) -> Result<(), String> {
     check_storable(s)?;
-    if s.len() > VALUE_BYTES {
-        return Err(format!(
-            "the value has {} bytes; at most {VALUE_BYTES} fit on MariaDB",
-            s.len()
-        ));
-    }
+    column.check(s)?;
     match value_type {
         // the type's own message, the same a bad stored value gives (an enum lists its values)
         Some(vt) => (vt.check)(s).map_err(|e| e.to_string()),
@@ -405,7 +436,7 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
                     list(desired.products[*p].fixed_inputs.keys())
                 )
             })?;
-            check_value(fi.value_type.as_ref(), text(answer)?)
+            check_value(fi.value_type.as_ref(), text(answer)?, Column::FixedInput)
         }
         ["product_blocks", b, "description"] => {
             block(b)?;
@@ -423,13 +454,13 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
                 )
             })?;
             match (rt.cardinality, answer) {
-                (Some(Cardinality::List), Answer::List(items)) => items
-                    .iter()
-                    .try_for_each(|i| check_value(rt.value_type.as_ref(), i)),
+                (Some(Cardinality::List), Answer::List(items)) => items.iter().try_for_each(|i| {
+                    check_value(rt.value_type.as_ref(), i, Column::InstanceValue)
+                }),
                 (Some(Cardinality::List), _) => Err(format!(
                     "{r:?} is a list: give its elements as a list, e.g. [\"a\", \"b\"]"
                 )),
-                _ => check_value(rt.value_type.as_ref(), text(answer)?),
+                _ => check_value(rt.value_type.as_ref(), text(answer)?, Column::InstanceValue),
             }
         }
         ["resource_types", r] => {
@@ -560,6 +591,16 @@ mod tests {
             long,
             [
                 r#"products."port 10G".fixed_inputs.speed: the value has 70000 bytes; at most 65535 fit on MariaDB"#
+            ]
+        );
+        let long = format!(
+            "[product_blocks.PortBlock.defaults]\nalias = \"{}\"\n",
+            "é".repeat(10_001)
+        );
+        assert_eq!(
+            problems(&long),
+            [
+                "product_blocks.PortBlock.defaults.alias: the value has 10001 characters; at most 10000 fit on PostgreSQL"
             ]
         );
         let tag = problems("[product_blocks.PortBlock]\ntag = \"P\\u0000\"\n");

@@ -118,12 +118,27 @@ enum Command {
     /// Drop the empty core tables that an interrupted first `up` left (MariaDB commits each
     /// table at once), so that `up` can create the schema again.
     Recover,
-    /// Drop every table, then apply all migrations.
-    Fresh,
-    /// Roll back all applied migrations, then apply all migrations.
-    Refresh,
-    /// Roll back all applied migrations.
-    Reset,
+    /// Drop the tables orch manages (the core schema's and seaql_migrations, no other), then
+    /// apply all migrations. Asks first on a terminal; needs --yes without one.
+    Fresh {
+        /// Do not ask: the data in those tables is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Roll back all applied migrations, then apply all migrations. Asks first on a terminal;
+    /// needs --yes without one.
+    Refresh {
+        /// Do not ask: the data the rollbacks delete is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Roll back all applied migrations (the core schema's rollback drops its tables). Asks
+    /// first on a terminal; needs --yes without one.
+    Reset {
+        /// Do not ask: the data the rollbacks delete is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Report formats of `check`.
@@ -371,20 +386,76 @@ async fn execute(
                 );
             }
         }
-        Command::Fresh => {
-            migrator.fresh(conn).await?;
-            println!("Dropped all tables and applied every migration");
+        Command::Fresh { yes } => {
+            let managed = adopt::managed_tables();
+            confirm_destructive(
+                yes,
+                &format!(
+                    "drop the {} tables orch manages in {} ({}), with all their rows, and create them again",
+                    managed.len(),
+                    db::mask_password(url),
+                    managed.join(", ")
+                ),
+            )?;
+            let dropped = adopt::drop_managed(conn, url).await?;
+            let applied = apply::up(conn, url, migrator, None).await?;
+            println!(
+                "Dropped {} table(s) and applied {} migration(s); other tables were kept",
+                dropped.len(),
+                applied.len()
+            );
         }
-        Command::Refresh => {
-            migrator.refresh(conn).await?;
-            println!("Rolled back and re-applied every migration");
+        Command::Refresh { yes } => {
+            confirm_destructive(
+                yes,
+                &format!(
+                    "roll back every migration in {} (deleting what they created, the core tables included) and apply them again",
+                    db::mask_password(url)
+                ),
+            )?;
+            let rolled = apply::down(conn, url, migrator, None).await?;
+            let applied = apply::up(conn, url, migrator, None).await?;
+            println!(
+                "Rolled back {} and applied {} migration(s)",
+                rolled.len(),
+                applied.len()
+            );
         }
-        Command::Reset => {
-            migrator.reset(conn).await?;
-            println!("Rolled back every migration");
+        Command::Reset { yes } => {
+            confirm_destructive(
+                yes,
+                &format!(
+                    "roll back every migration in {} (deleting what they created, the core tables included)",
+                    db::mask_password(url)
+                ),
+            )?;
+            let rolled = apply::down(conn, url, migrator, None).await?;
+            // the migration record goes too, as with sea-orm-migration's reset
+            adopt::drop_managed(conn, url).await?;
+            println!("Rolled back {} migration(s)", rolled.len());
         }
     }
     Ok(0)
+}
+
+/// Asks before a command that deletes data, naming the database and what goes; without a
+/// terminal, `--yes` is the answer.
+fn confirm_destructive(yes: bool, what: &str) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !console::Term::stderr().is_term() {
+        anyhow::bail!("this would {what}: pass --yes to confirm (there is no terminal to ask on)");
+    }
+    let go = dialoguer::Confirm::new()
+        .with_prompt(format!("This will {what}. Go on?"))
+        .default(false)
+        .interact()?;
+    if go {
+        Ok(())
+    } else {
+        anyhow::bail!("nothing was changed")
+    }
 }
 
 fn offer_to_save(

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use orch_core::{Cardinality, ProductLifecycle, ValueKind, ValueType};
 
-use crate::answers::{self, Answer, Answers, Key};
+use crate::answers::{self, Answer, Answers, Column, Key};
 use crate::catalog::Catalog;
 use crate::diff::{Changes, RenameCandidate, RenameKind, Renames};
 use crate::plan::{Backfills, confirmation, values_deleted_with};
@@ -58,11 +58,11 @@ impl Question {
             (Kind::Description, Answer::Text(t)) => answers::check_description(t),
             (Kind::Tag, Answer::Text(t)) => answers::check_tag(t),
             (Kind::Value(vt) | Kind::OptionalValue(vt), Answer::Text(t)) => {
-                answers::check_value(Some(vt), t)
+                answers::check_value(Some(vt), t, Column::of(&self.key))
             }
             (Kind::Values(vt), Answer::List(items)) => items
                 .iter()
-                .try_for_each(|t| answers::check_value(Some(vt), t)),
+                .try_for_each(|t| answers::check_value(Some(vt), t, Column::InstanceValue)),
             (Kind::Rename(options), Answer::Text(t)) if options.contains(t) => Ok(()),
             (Kind::Rename(options), Answer::Text(t)) => {
                 Err(format!("{t:?} is not one of {}", options.join(", ")))
@@ -447,7 +447,7 @@ impl Prompter for TtyPrompter {
                             if s.is_empty() {
                                 Ok(())
                             } else {
-                                answers::check_value(Some(&vt), s)
+                                answers::check_value(Some(&vt), s, Column::InstanceValue)
                             }
                         })
                         .interact_text()?;

@@ -881,8 +881,15 @@ async fn status_follows_up_and_down(backend: Backend) {
     assert_eq!(count(&db.conn, "products").await, 0);
 
     let run = work.run(&db.url, App::Workshop, &["reset"]);
+    assert!(
+        run.one_line_error().contains("pass --yes to confirm"),
+        "{}",
+        run.stderr
+    );
+    status(["applied", "pending"]);
+    let run = work.run(&db.url, App::Workshop, &["reset", "--yes"]);
     run.code(0);
-    assert_eq!(run.stdout, "Rolled back every migration\n");
+    assert_eq!(run.stdout, "Rolled back 1 migration(s)\n");
     status(["pending", "pending"]);
     assert_eq!(
         tables(&db.conn).await,
@@ -893,16 +900,17 @@ async fn status_follows_up_and_down(backend: Backend) {
     run.code(0);
     assert_eq!(run.stdout, "Nothing to roll back\n");
 
-    let run = work.run(&db.url, App::Workshop, &["fresh"]);
+    // `down` with nothing to roll back left the (empty) migration table
+    let run = work.run(&db.url, App::Workshop, &["fresh", "--yes"]);
     run.code(0);
     assert_eq!(
         run.stdout,
-        "Dropped all tables and applied every migration\n"
+        "Dropped 1 table(s) and applied 2 migration(s); other tables were kept\n"
     );
     status(["applied", "applied"]);
-    let run = work.run(&db.url, App::Workshop, &["refresh"]);
+    let run = work.run(&db.url, App::Workshop, &["refresh", "--yes"]);
     run.code(0);
-    assert_eq!(run.stdout, "Rolled back and re-applied every migration\n");
+    assert_eq!(run.stdout, "Rolled back 2 and applied 2 migration(s)\n");
     status(["applied", "applied"]);
     assert_eq!(count(&db.conn, "products").await, 3);
 }
@@ -1295,3 +1303,62 @@ async fn a_second_generate_has_nothing_to_do() {
     assert_eq!(work.written(), Vec::<String>::new());
     assert_eq!(state(&db.conn).await, before);
 }
+
+/// `fresh`, `refresh` and `reset` drop only the tables orch manages: on a database shared with
+/// orchestrator-core (its `engine_settings` and `alembic_version`) and with a user's own table,
+/// those keep their rows. Without a terminal they refuse unless given `--yes`, naming the
+/// database, and change nothing.
+async fn destructive_commands_keep_other_tables(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    for sql in [
+        "CREATE TABLE engine_settings (global_lock BOOLEAN NOT NULL, running_processes INTEGER NOT NULL)",
+        "INSERT INTO engine_settings VALUES (false, 0)",
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('bed6bc0b197a')",
+        "CREATE TABLE my_inventory (id INTEGER NOT NULL, name VARCHAR(50))",
+        "INSERT INTO my_inventory VALUES (1, 'rack 1')",
+    ] {
+        db.conn.execute_unprepared(sql).await.unwrap();
+    }
+    let others = ["alembic_version", "engine_settings", "my_inventory"];
+    for command in ["fresh", "refresh", "reset"] {
+        let before = state(&db.conn).await;
+        let run = work.run(&db.url, App::Workshop, &[command]);
+        let line = run.one_line_error();
+        assert!(line.contains("pass --yes to confirm"), "{line}");
+        assert!(
+            line.contains(&orch_core::db_url::mask_password(&db.url)),
+            "names the database: {line}"
+        );
+        assert_eq!(
+            state(&db.conn).await,
+            before,
+            "{command} without --yes changes nothing"
+        );
+    }
+    for command in ["fresh", "refresh", "reset"] {
+        work.run(&db.url, App::Workshop, &[command, "--yes"])
+            .code(0);
+        let tables = tables(&db.conn).await;
+        for t in others {
+            assert!(
+                tables.iter().any(|x| x == t),
+                "{command} keeps {t}: {tables:?}"
+            );
+            assert_eq!(
+                count(&db.conn, t).await,
+                1,
+                "{command} keeps the rows of {t}"
+            );
+        }
+    }
+    let mut left = tables(&db.conn).await;
+    left.sort();
+    assert_eq!(left, others, "reset leaves the other tables only");
+}
+
+tests::per_backend!(destructive_commands_keep_other_tables);

@@ -1,7 +1,13 @@
 //! Property test of `generate`: for random catalogues and random changes to them, on a database
 //! with subscriptions, generating and applying gives a database that `check` finds clean, in
 //! which every instance has every required value and child block, and whose downgrade restores
-//! the metadata exactly as it was.
+//! the metadata exactly as it was; the subscription data no step of the change names is the same
+//! after up and after down as before.
+//!
+//! Catalogues have text and integer resource types, single, optional and list fields, list
+//! bounds with minimums and maximums; changes include renames, which are answered yes or no.
+//! Subscriptions are seeded with plain SQL (every field filled, lists with two elements), not
+//! with the steps a migration uses. SQLite runs the most cases, PostgreSQL and MariaDB fewer.
 
 #![allow(missing_docs)]
 
@@ -17,9 +23,11 @@ use orch_migrate::generate::prepare;
 use orch_migrate::questions::{Kind, Prompter, Question};
 use orch_migrate::snapshot::snapshot;
 use proptest::prelude::*;
+use sea_orm::sea_query::{Alias, Expr, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tests::pipeline::{apply, core_schema, metadata};
 use tests::{Backend, TestDb};
+use uuid::Uuid;
 
 /// A fixed input: its name and the name it had before, if renamed.
 type FixedInputSpec = (String, Option<String>);
@@ -36,9 +44,13 @@ struct Spec {
 #[derive(Debug, Clone)]
 struct BlockSpec {
     rts: Vec<(String, Cardinality, Option<String>)>,
-    /// (field name, child index (always greater, so no cycles), cardinality, min items)
-    children: Vec<(String, usize, Cardinality, Option<u32>)>,
+    /// The block fields.
+    children: Vec<ChildSpec>,
 }
+
+/// A block field: (field name, child index (always greater, so no cycles), cardinality, min
+/// and max items).
+type ChildSpec = (String, usize, Cardinality, Option<u32>, Option<u32>);
 
 const RTS: [&str; 8] = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"];
 
@@ -68,13 +80,16 @@ fn block_spec(i: usize, n: usize) -> impl Strategy<Value = BlockSpec> {
                 .collect::<Vec<_>>()
         });
     let children = if i + 1 < n {
-        proptest::collection::vec(((i + 1)..n, card(), 0u32..3), 0..2)
+        proptest::collection::vec(((i + 1)..n, card(), 0u32..3, 0u32..3), 0..2)
             .prop_map(|cs| {
                 cs.into_iter()
                     .enumerate()
-                    .map(|(j, (c, card, min))| {
-                        let min = (card == Cardinality::List && min > 0).then_some(min);
-                        (format!("child{j}"), c, card, min)
+                    .map(|(j, (c, card, min, extra))| {
+                        let list = card == Cardinality::List;
+                        let min = (list && min > 0).then_some(min);
+                        // a maximum of at least 2, so the seeded two-element lists fit
+                        let max = (list && extra > 0).then(|| min.unwrap_or(0).max(2) + extra - 1);
+                        (format!("child{j}"), c, card, min, max)
                     })
                     .collect::<Vec<_>>()
             })
@@ -255,7 +270,7 @@ fn edited(spec: &Spec, edits: &[Edit]) -> Spec {
                     let children = &mut s.blocks[b].children;
                     let name = format!("child{}", children.len() + 5);
                     let min = (*c == Cardinality::List && *min > 0).then_some(*min);
-                    children.push((name, n - 1, *c, min));
+                    children.push((name, n - 1, *c, min, None));
                 }
             }
             Edit::MoveRoot(p, b) => {
@@ -267,6 +282,15 @@ fn edited(spec: &Spec, edits: &[Edit]) -> Spec {
         }
     }
     s
+}
+
+/// `r0`-`r3` hold text, `r4`-`r7` (and renamed ones) integers.
+fn value_type(rt: &str) -> ValueType {
+    if rt.starts_with('r') && rt[1..].parse::<u8>().is_ok_and(|n| n < 4) {
+        ValueType::of::<String>()
+    } else {
+        ValueType::of::<i64>()
+    }
 }
 
 fn string_type() -> ValueType {
@@ -324,7 +348,7 @@ fn catalog(spec: &Spec) -> Catalog {
             block.resource_types.insert(
                 rt.clone(),
                 BlockResourceType {
-                    value_type: Some(string_type()),
+                    value_type: Some(value_type(rt)),
                     cardinality: Some(*card),
                     always_required: *card == Cardinality::One,
                     renamed_from: old.iter().cloned().collect(),
@@ -332,13 +356,13 @@ fn catalog(spec: &Spec) -> Catalog {
                 },
             );
         }
-        for (field, child, card, min) in &b.children {
+        for (field, child, card, min, max) in &b.children {
             block.block_fields.push(BlockField {
                 name: field.clone(),
                 blocks: vec![block_name(*child)],
                 cardinality: *card,
                 min_items: *min,
-                max_items: None,
+                max_items: *max,
                 renamed_from: vec![],
             });
         }
@@ -351,7 +375,7 @@ fn catalog(spec: &Spec) -> Catalog {
             let rel = match fields.as_slice() {
                 [f] if f.cardinality == Cardinality::List => Relation {
                     min: f.min_items.map(|m| m as i32),
-                    max: None,
+                    max: f.max_items.map(|m| m as i32),
                 },
                 _ => Relation::default(),
             };
@@ -362,22 +386,29 @@ fn catalog(spec: &Spec) -> Catalog {
     c
 }
 
-/// Answers every question: descriptions and values from the key, tags short, renames refused
-/// unless declared, destructive changes accepted.
+/// Answers every question: descriptions and values from the key, tags short, possible renames
+/// yes or no depending on the key (so both occur), destructive changes accepted.
 struct Auto;
+
+/// A value of `vt`'s type for the question `key`.
+fn value_for(vt: &ValueType, key: &str, n: usize) -> String {
+    match vt.kind {
+        orch_core::ValueKind::Int => (key.len() + n).to_string(),
+        _ => format!("value {n} of {key}"),
+    }
+}
 
 impl Prompter for Auto {
     fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>> {
+        let key = q.key.to_string();
         Ok(Some(match &q.kind {
             Kind::Description => Answer::Text(format!("about {} 'quoted' \\ :x", q.key)),
             Kind::Tag => Answer::Text(format!("T{}", q.key.0.len())),
-            Kind::Value(_) | Kind::OptionalValue(_) => {
-                Answer::Text(format!("default of {}", q.key))
+            Kind::Value(vt) | Kind::OptionalValue(vt) => Answer::Text(value_for(vt, &key, 0)),
+            Kind::Values(vt) => Answer::List(vec![value_for(vt, &key, 2), value_for(vt, &key, 1)]),
+            Kind::Rename(options) if key.len().is_multiple_of(2) => {
+                Answer::Text(options[0].clone())
             }
-            Kind::Values(_) => Answer::List(vec![
-                format!("second of {}", q.key),
-                format!("first of {}", q.key),
-            ]),
             Kind::Rename(_) => Answer::Bool(false),
             Kind::Confirm => Answer::Bool(true),
             Kind::Status => Answer::Text("active".into()),
@@ -391,84 +422,231 @@ async fn exec(conn: &DatabaseConnection, sql: &str) -> Vec<sea_orm::QueryResult>
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-/// One subscription per product, with every required block, child and value, written with
-/// the same set-based steps a migration uses.
-async fn populate(conn: &DatabaseConnection, desired: &Catalog) {
-    use orch_core::migration::{Op, OwnedOp};
+/// Inserts one row with `sea-query`, values bound.
+async fn insert(conn: &DatabaseConnection, table: &str, columns: &[&str], values: Vec<SimpleExpr>) {
+    let stmt = sea_orm::sea_query::Query::insert()
+        .into_table(Alias::new(table))
+        .columns(columns.iter().map(|c| Alias::new(*c)))
+        .values_panic(values)
+        .to_owned();
     let backend = conn.get_database_backend();
-    for name in desired.products.keys() {
-        let stmt = sea_orm::sea_query::Query::insert()
-            .into_table("subscriptions")
-            .columns([
+    let (sql, values) = match backend {
+        sea_orm::DbBackend::Postgres => stmt.build(sea_orm::sea_query::PostgresQueryBuilder),
+        sea_orm::DbBackend::MySql => stmt.build(sea_orm::sea_query::MysqlQueryBuilder),
+        _ => stmt.build(sea_orm::sea_query::SqliteQueryBuilder),
+    };
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .unwrap_or_else(|e| panic!("insert into {table}: {e}"));
+}
+
+/// The id of the row of `table` whose `column` is `name`.
+fn id_of(table: &str, id: &str, column: &str, name: &str) -> SimpleExpr {
+    use sea_orm::sea_query::ExprTrait as _;
+    SimpleExpr::SubQuery(
+        None,
+        Box::new(
+            sea_orm::sea_query::Query::select()
+                .column(Alias::new(id))
+                .from(Alias::new(table))
+                .and_where(Expr::col(Alias::new(column)).eq(name))
+                .to_owned()
+                .into_sub_query_statement(),
+        ),
+    )
+}
+
+/// One instance of `block` in `subscription`, with every field filled: one value per single or
+/// optional resource type, two per list, one child per single or optional block field and
+/// the larger of two and the minimum per list field (within the maximum). Written with plain
+/// SQL, as another writer would, not with the steps a migration uses.
+async fn seed_instance(
+    conn: &DatabaseConnection,
+    desired: &Catalog,
+    subscription: Uuid,
+    block: &str,
+    label: String,
+) -> Uuid {
+    let id = Uuid::new_v4();
+    insert(
+        conn,
+        "subscription_instances",
+        &[
+            "subscription_instance_id",
+            "subscription_id",
+            "product_block_id",
+            "label",
+        ],
+        vec![
+            id.into(),
+            subscription.into(),
+            id_of("product_blocks", "product_block_id", "name", block),
+            label.clone().into(),
+        ],
+    )
+    .await;
+    let b = &desired.blocks[block];
+    for (rt, r) in &b.resource_types {
+        let vt = r.value_type.expect("typed");
+        let n = if r.cardinality == Some(Cardinality::List) {
+            2
+        } else {
+            1
+        };
+        for k in 0..n {
+            insert(
+                conn,
+                "subscription_instance_values",
+                &[
+                    "subscription_instance_value_id",
+                    "subscription_instance_id",
+                    "resource_type_id",
+                    "value",
+                ],
+                vec![
+                    Uuid::now_v7().into(),
+                    id.into(),
+                    id_of("resource_types", "resource_type_id", "resource_type", rt),
+                    value_for(&vt, &format!("{label}.{rt}"), k).into(),
+                ],
+            )
+            .await;
+        }
+    }
+    for f in &b.block_fields {
+        let count = match f.cardinality {
+            Cardinality::List => f
+                .min_items
+                .unwrap_or(0)
+                .max(2)
+                .min(f.max_items.unwrap_or(u32::MAX)),
+            _ => 1,
+        };
+        for order in 0..count {
+            let child = Box::pin(seed_instance(
+                conn,
+                desired,
+                subscription,
+                &f.blocks[0],
+                format!("{label}.{}[{order}]", f.name),
+            ))
+            .await;
+            insert(
+                conn,
+                "subscription_instance_relations",
+                &[
+                    "in_use_by_id",
+                    "depends_on_id",
+                    "order_id",
+                    "domain_model_attr",
+                ],
+                vec![
+                    id.into(),
+                    child.into(),
+                    (order as i32).into(),
+                    f.name.clone().into(),
+                ],
+            )
+            .await;
+        }
+    }
+    id
+}
+
+/// One subscription per product with every field filled (see [`seed_instance`]).
+async fn populate(conn: &DatabaseConnection, desired: &Catalog) {
+    for (name, p) in &desired.products {
+        let subscription = Uuid::new_v4();
+        insert(
+            conn,
+            "subscriptions",
+            &[
                 "subscription_id",
                 "description",
                 "status",
                 "product_id",
                 "customer_id",
                 "insync",
-            ])
-            .values_panic([
-                uuid::Uuid::new_v4().into(),
-                "test".into(),
+            ],
+            vec![
+                subscription.into(),
+                format!("sub {name}").into(),
                 "active".into(),
-                {
-                    use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
-                    Expr::from(
-                        Query::select()
-                            .column("product_id")
-                            .from("products")
-                            .and_where(Expr::col("name").eq(name.as_str()))
-                            .to_owned()
-                            .into_sub_query_statement(),
-                    )
-                },
+                id_of("products", "product_id", "name", name),
                 "customer".into(),
                 true.into(),
-            ])
-            .to_owned();
-        let (sql, values) = match backend {
-            sea_orm::DbBackend::Postgres => stmt.build(sea_orm::sea_query::PostgresQueryBuilder),
-            sea_orm::DbBackend::MySql => stmt.build(sea_orm::sea_query::MysqlQueryBuilder),
-            _ => stmt.build(sea_orm::sea_query::SqliteQueryBuilder),
-        };
-        conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await
-            .unwrap();
-    }
-    let mut ops: Vec<OwnedOp> = Vec::new();
-    for (name, p) in &desired.products {
+            ],
+        )
+        .await;
         for b in &p.blocks {
-            ops.push(Op::BackfillRootInstances {
-                product: name.clone(),
-                block: b.clone(),
-            });
+            seed_instance(conn, desired, subscription, b, format!("{name}:{b}")).await;
         }
     }
-    // blocks are numbered so that children come after parents
-    for (name, b) in &desired.blocks {
-        for f in &b.block_fields {
-            if f.backfill_count() > 0 {
-                ops.push(Op::BackfillChildInstances {
-                    parent: name.clone(),
-                    child: f.blocks[0].clone(),
-                    attribute: f.name.clone(),
-                    count: f.backfill_count(),
-                });
-            }
-        }
+}
+
+/// The subscription data as (subscription, instance label, block, resource type, value) and
+/// (subscription, label, block) rows, sorted: free of ids, comparable across up and down.
+async fn data(conn: &DatabaseConnection) -> (Vec<[String; 5]>, Vec<[String; 3]>) {
+    let text = |r: &sea_orm::QueryResult, c: &str| {
+        r.try_get::<Option<String>>("", c)
+            .unwrap()
+            .unwrap_or_default()
+    };
+    let mut values: Vec<[String; 5]> = exec(
+        conn,
+        "SELECT s.description AS sub, i.label AS label, b.name AS block, \
+         t.resource_type AS rt, v.value AS value FROM subscription_instance_values v \
+         JOIN subscription_instances i ON i.subscription_instance_id = v.subscription_instance_id \
+         JOIN subscriptions s ON s.subscription_id = i.subscription_id \
+         JOIN product_blocks b ON b.product_block_id = i.product_block_id \
+         JOIN resource_types t ON t.resource_type_id = v.resource_type_id",
+    )
+    .await
+    .iter()
+    .map(|r| ["sub", "label", "block", "rt", "value"].map(|c| text(r, c)))
+    .collect();
+    values.sort();
+    let mut instances: Vec<[String; 3]> = exec(
+        conn,
+        "SELECT s.description AS sub, i.label AS label, b.name AS block \
+         FROM subscription_instances i \
+         JOIN subscriptions s ON s.subscription_id = i.subscription_id \
+         JOIN product_blocks b ON b.product_block_id = i.product_block_id",
+    )
+    .await
+    .iter()
+    .map(|r| ["sub", "label", "block"].map(|c| text(r, c)))
+    .collect();
+    instances.sort();
+    (values, instances)
+}
+
+/// [`data`] without the rows of anything a step of `ops` names: a block, a resource type, or
+/// the subscriptions of a product.
+fn untouched(
+    (values, instances): &(Vec<[String; 5]>, Vec<[String; 3]>),
+    ops: &[orch_core::migration::OwnedOp],
+) -> (Vec<[String; 5]>, Vec<[String; 3]>) {
+    let named = std::cell::RefCell::new(BTreeSet::new());
+    for op in ops {
+        op.map(|s: &String| named.borrow_mut().insert(s.clone()));
     }
-    for (name, b) in &desired.blocks {
-        for (rt, r) in &b.resource_types {
-            if r.cardinality == Some(Cardinality::One) {
-                ops.push(Op::BackfillValue {
-                    block: name.clone(),
-                    resource_type: rt.clone(),
-                    value: "seed".into(),
-                });
-            }
-        }
-    }
-    apply(conn, &ops).await.unwrap();
+    let named = named.into_inner();
+    let product = |sub: &str| sub.strip_prefix("sub ").unwrap_or(sub).to_owned();
+    (
+        values
+            .iter()
+            .filter(|[sub, _, block, rt, _]| {
+                !named.contains(&product(sub)) && !named.contains(block) && !named.contains(rt)
+            })
+            .cloned()
+            .collect(),
+        instances
+            .iter()
+            .filter(|[sub, _, block]| !named.contains(&product(sub)) && !named.contains(block))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// Every instance has a value for each single resource type and its single child blocks.
@@ -525,6 +703,7 @@ async fn round_trip(backend: Backend, v1: Spec, edits: Vec<Edit>) {
     populate(conn, &desired1).await;
     assert_complete(conn, &desired1).await;
     let before = metadata(conn).await;
+    let data_before = data(conn).await;
 
     let v2 = edited(&v1, &edits);
     let desired2 = catalog(&v2);
@@ -535,6 +714,13 @@ async fn round_trip(backend: Backend, v1: Spec, edits: Vec<Edit>) {
     });
     clean(conn, &desired2).await;
     assert_complete(conn, &desired2).await;
+    let kept = untouched(&data_before, &plan2.up);
+    assert_eq!(
+        untouched(&data(conn).await, &plan2.up),
+        kept,
+        "up leaves the data it does not name as it was\nup: {:#?}",
+        plan2.up
+    );
 
     apply(conn, &plan2.down).await.unwrap_or_else(|e| {
         panic!("down failed: {e}\nplan: {:#?}", plan2.down);
@@ -544,6 +730,12 @@ async fn round_trip(backend: Backend, v1: Spec, edits: Vec<Edit>) {
         before,
         "down restores the metadata\nup: {:#?}\ndown: {:#?}",
         plan2.up,
+        plan2.down
+    );
+    assert_eq!(
+        untouched(&data(conn).await, &plan2.up),
+        kept,
+        "down leaves the data up does not name as it was\ndown: {:#?}",
         plan2.down
     );
     if plan2.data_loss.is_empty() {
@@ -569,10 +761,19 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     #[test]
     fn generate_up_check_down_on_postgres(v1 in spec(), edits in proptest::collection::vec(edit(), 1..6)) {
         runtime().block_on(round_trip(Backend::Postgres, v1, edits));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generate_up_check_down_on_mariadb(v1 in spec(), edits in proptest::collection::vec(edit(), 1..6)) {
+        runtime().block_on(round_trip(Backend::MySql, v1, edits));
     }
 }
