@@ -6,7 +6,7 @@
 //! of one subscription would both "win".
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use sea_orm_migration::{MigratorTraitSelf, SchemaManager};
+use sea_orm_migration::SchemaManager;
 
 use crate::apply::lock;
 use crate::migrator::Migrator;
@@ -208,16 +208,12 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
             core.missing()
         );
     }
-    migrator.install(db).await?;
-    let stmt = sea_orm::sea_query::Query::insert()
-        .into_table("seaql_migrations")
-        .columns(["version", "applied_at"])
-        .values_panic([
-            schema::m20250101_000001_create_orchestrator_core_tables::NAME.into(),
-            chrono::Utc::now().timestamp().into(),
-        ])
-        .to_owned();
-    db.execute(&stmt).await?;
+    migrator
+        .record(
+            db,
+            schema::m20250101_000001_create_orchestrator_core_tables::NAME,
+        )
+        .await?;
     Ok(true)
 }
 

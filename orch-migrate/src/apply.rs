@@ -13,6 +13,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTraitSelf, SchemaManager};
 
 use crate::db;
 use crate::migrator::Migrator;
+use crate::present::{self, Presence};
 use crate::schema;
 
 /// Holds the migration lock until released or dropped.
@@ -140,13 +141,39 @@ fn on_step(step: Step<'_>) {
 }
 
 /// Applies pending migrations (all, or the next `steps`), one at a time. Returns the names
-/// applied, in order.
+/// applied or recorded (see [`up_report`]), in order.
 pub async fn up(
     db: &DatabaseConnection,
     url: &str,
     migrator: &Migrator,
     steps: Option<u32>,
 ) -> anyhow::Result<Vec<String>> {
+    Ok(up_report(db, url, migrator, steps)
+        .await?
+        .into_iter()
+        .map(|a| a.name)
+        .collect())
+}
+
+/// A migration `up` took care of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The migration.
+    pub name: String,
+    /// Whether its effect was already in the database, so that it was recorded, not run.
+    pub already_present: bool,
+}
+
+/// Applies pending migrations (all, or the next `steps`), one at a time, each in its own
+/// transaction, under the lock. A domain-model migration whose effect the database already has
+/// (see [`crate::present`]) is recorded without running; one the database holds part of, or
+/// contradicts, stops `up` before it writes anything for it, listing every difference.
+pub async fn up_report(
+    db: &DatabaseConnection,
+    url: &str,
+    migrator: &Migrator,
+    steps: Option<u32>,
+) -> anyhow::Result<Vec<Applied>> {
     let _lock = lock(url, db.get_database_backend()).await?;
     let adopted = crate::adopt::adopt(db, migrator).await?;
     if adopted {
@@ -167,15 +194,53 @@ pub async fn up(
     observe(on_step);
     let pb = progress_bar(todo.len());
     *CURRENT.lock().expect("progress lock") = Some(pb.clone());
+    let finish = |pb: &ProgressBar| {
+        pb.finish_and_clear();
+        *CURRENT.lock().expect("progress lock") = None;
+    };
+    let migrations = migrator.migrations();
+    // what the database holds, read again only after a migration ran
+    let mut snapshot: Option<crate::catalog::Catalog> = None;
     let mut applied = Vec::new();
     for name in &todo {
+        let core = schema::migrations().iter().any(|m| m.name() == name);
+        if !core
+            && let Some(m) = migrations.iter().find(|m| m.name() == name)
+            && let Some(steps) = present::steps(m.as_ref(), db.get_database_backend()).await
+        {
+            if snapshot.is_none() {
+                snapshot = Some(crate::snapshot::snapshot(db).await?);
+            }
+            let actual = snapshot.as_ref().expect("read above");
+            match present::presence(&steps, actual) {
+                Presence::Absent => {}
+                Presence::Present => {
+                    migrator.record(db, name).await?;
+                    applied.push(Applied {
+                        name: name.clone(),
+                        already_present: true,
+                    });
+                    pb.inc(1);
+                    continue;
+                }
+                Presence::Partial(differences) => {
+                    finish(&pb);
+                    anyhow::bail!(
+                        "{}",
+                        present::PartlyPresent {
+                            name: name.clone(),
+                            differences
+                        }
+                    );
+                }
+            }
+        }
         pb.set_message(format!("applying {name}"));
         let result = migrator.up(db, Some(1)).await;
         pb.inc(1);
+        snapshot = None;
         if let Err(e) = result {
-            pb.finish_and_clear();
-            *CURRENT.lock().expect("progress lock") = None;
-            let core = schema::migrations().iter().any(|m| m.name() == name);
+            finish(&pb);
             if core && db.get_database_backend() == DbBackend::MySql {
                 anyhow::bail!(
                     "{name} failed: {e}. MariaDB commits each table as it creates it, so the core \
@@ -184,10 +249,12 @@ pub async fn up(
             }
             anyhow::bail!("{name} failed and was rolled back: {e}");
         }
-        applied.push(name.clone());
+        applied.push(Applied {
+            name: name.clone(),
+            already_present: false,
+        });
     }
-    pb.finish_and_clear();
-    *CURRENT.lock().expect("progress lock") = None;
+    finish(&pb);
     Ok(applied)
 }
 

@@ -28,7 +28,7 @@ use sea_orm_migration::MigratorTraitSelf;
 use crate::catalog::Catalog;
 use crate::migrator::Migrator;
 use crate::questions::{Chain, FilePrompter, TtyPrompter, Unattended};
-use crate::{adopt, apply, check, db, generate};
+use crate::{adopt, apply, check, db, generate, present};
 
 /// What an app hands to the CLI: its migrations and where `generate` writes new ones.
 #[derive(Clone, Copy)]
@@ -115,6 +115,21 @@ enum Command {
     },
     /// List applied and pending migrations.
     Status,
+    /// Record a migration as applied without running it (Alembic's `stamp`, Django's
+    /// `--fake`), when the database already has what it makes; refused otherwise.
+    Stamp {
+        /// The migration.
+        migration: String,
+        /// Record it even though the database does not have what it makes.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the record of the newest applied migration without rolling it back: the way back
+    /// from `stamp`.
+    Unstamp {
+        /// The migration.
+        migration: String,
+    },
     /// Drop the empty core tables that an interrupted first `up` left (MariaDB commits each
     /// table at once), so that `up` can create the schema again.
     Recover,
@@ -323,12 +338,16 @@ async fn execute(
                 );
                 return Ok(0);
             }
-            let applied = apply::up(conn, url, migrator, num).await?;
+            let applied = apply::up_report(conn, url, migrator, num).await?;
             if applied.is_empty() {
                 println!("Nothing to apply: the database is up to date");
             }
             for m in applied {
-                println!("Applied {m}");
+                if m.already_present {
+                    println!("Recorded {}: already present in the database", m.name);
+                } else {
+                    println!("Applied {}", m.name);
+                }
             }
         }
         Command::Down { num, sql } => {
@@ -373,6 +392,14 @@ async fn execute(
             for name in recorded.iter().filter(|r| !known.contains(r)) {
                 println!("applied  {name} (not in the migrations directory)");
             }
+        }
+        Command::Stamp { migration, force } => {
+            present::stamp(conn, url, migrator, &migration, force).await?;
+            println!("Recorded {migration} as applied; nothing was run");
+        }
+        Command::Unstamp { migration } => {
+            present::unstamp(conn, url, migrator, &migration).await?;
+            println!("Removed the record of {migration}; nothing was rolled back");
         }
         Command::Recover => {
             let dropped = adopt::recover(conn, url, migrator).await?;

@@ -12,7 +12,8 @@
 //! reports drift for CI.
 //! - [`migrator`]: the core schema migrations followed by an app's own migrations.
 //! - [`adopt`]: taking over a core schema `up` did not record (orchestrator-core's), and
-//!   clearing what an interrupted first `up` left.
+//!   clearing what an interrupted first `up` left; [`present`]: whether a migration's effect is
+//!   already in the database, so that `up` records it instead of running it.
 //! - [`db`]: connecting, with one-line errors.
 //! - [`cli`]: the `orch-migrate` command line, reusable by any app in a few lines.
 
@@ -27,6 +28,7 @@ pub mod diff;
 pub mod generate;
 pub mod migrator;
 pub mod plan;
+pub mod present;
 pub mod questions;
 pub mod render;
 pub mod schema;

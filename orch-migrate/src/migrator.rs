@@ -2,7 +2,8 @@
 //! migrations.
 
 use orch_core::migration::{MigrationList, MigrationTrait};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
 use sea_orm_migration::{MigratorTraitSelf, SchemaManager, seaql_migrations};
 
 /// Runs the core schema migrations followed by the migrations of one app.
@@ -38,6 +39,30 @@ impl Migrator {
             .into_iter()
             .map(|m| m.version)
             .collect())
+    }
+}
+
+impl Migrator {
+    /// Records `name` as applied without running it (creating the record table if needed).
+    pub async fn record(&self, db: &DatabaseConnection, name: &str) -> Result<(), DbErr> {
+        self.install(db).await?;
+        let stmt = sea_orm::sea_query::Query::insert()
+            .into_table(self.migration_table_name())
+            .columns(["version", "applied_at"])
+            .values_panic([name.into(), chrono::Utc::now().timestamp().into()])
+            .to_owned();
+        db.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// Removes the record of `name` without rolling it back.
+    pub async fn unrecord(&self, db: &DatabaseConnection, name: &str) -> Result<(), DbErr> {
+        let stmt = sea_orm::sea_query::Query::delete()
+            .from_table(self.migration_table_name())
+            .and_where(sea_orm::sea_query::Expr::col("version").eq(name))
+            .to_owned();
+        db.execute(&stmt).await?;
+        Ok(())
     }
 }
 

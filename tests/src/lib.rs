@@ -149,6 +149,46 @@ impl TestDb {
         Some(db)
     }
 
+    /// A PostgreSQL database restored from `tests/data/orchestrator-core-workshop-db.sql`: a
+    /// whole orchestrator-core 5.5.0 database after the workshop, as `pg_dump` wrote it (26
+    /// tables, `alembic_version`, seeded workflows, the workshop's products). Restored with
+    /// `psql`, which `COPY ... FROM stdin` needs; `None` (skipped) when PostgreSQL or `psql` is
+    /// missing outside CI.
+    pub async fn orchestrator_core_workshop() -> Option<TestDb> {
+        let db = TestDb::new(Backend::Postgres).await?;
+        let dump = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/orchestrator-core-workshop-db.sql"
+        );
+        let (server, name) = db.url.rsplit_once('/').expect("a database URL");
+        let restored = std::process::Command::new("psql")
+            .args([
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &format!("{server}/{name}"),
+                "-f",
+                dump,
+            ])
+            .output();
+        match restored {
+            Ok(out) if out.status.success() => Some(db),
+            Ok(out) => panic!(
+                "psql could not restore {dump}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => {
+                let msg = format!("psql is needed to restore {dump}: {e}");
+                if is_ci() {
+                    panic!("{msg} (CI is set: a missing tool fails the run)");
+                }
+                skip(&msg);
+                None
+            }
+        }
+    }
+
     /// A second, independent connection to the same database.
     pub async fn connect(&self) -> DatabaseConnection {
         Database::connect(&self.url)

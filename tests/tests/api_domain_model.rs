@@ -71,14 +71,62 @@ async fn domain_model_of_a_user(backend: Backend) {
         json["user"]["group"]["owner_subscription_id"],
         group.meta.subscription_id.to_string()
     );
-    // the group block is used by the user's block
+    // the group block is used by the user's block, which is this subscription's own: left out
+    // of `in_use_by_ids` by default (orchestrator-core's `filter_owner_relations`), always in
+    // `in_use_by_relations`
     assert_eq!(
-        json["user"]["group"]["in_use_by_ids"][0],
-        user.user.meta.subscription_instance_id.to_string()
+        json["user"]["group"]["in_use_by_ids"],
+        serde_json::json!([])
     );
     assert_eq!(
         json["user"]["group"]["in_use_by_relations"][0]["subscription_id"],
         user.meta.subscription_id.to_string()
+    );
+    for key in ["product_id", "name", "tag"] {
+        assert_eq!(
+            json[key],
+            Value::Null,
+            "orchestrator-core's top-level {key}"
+        );
+    }
+    let path = format!(
+        "/api/subscriptions/domain-model/{}",
+        user.meta.subscription_id
+    );
+    for off in ["false", "0", "no", "OFF"] {
+        let (status, unfiltered) = get(&app, &format!("{path}?filter_owner_relations={off}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            unfiltered["user"]["group"]["in_use_by_ids"],
+            serde_json::json!([user.user.meta.subscription_instance_id.to_string()]),
+            "{off}"
+        );
+        assert_eq!(
+            unfiltered["user"]["group"]["in_use_by_relations"],
+            json["user"]["group"]["in_use_by_relations"]
+        );
+    }
+    let (_, filtered) = get(&app, &format!("{path}?filter_owner_relations=true")).await;
+    assert_eq!(filtered, json);
+    // the group's own domain model: its block is used by another subscription, so it stays
+    let (_, of_group) = get(
+        &app,
+        &format!(
+            "/api/subscriptions/domain-model/{}",
+            group.meta.subscription_id
+        ),
+    )
+    .await;
+    assert_eq!(
+        of_group["user_group"]["in_use_by_ids"],
+        serde_json::json!([user.user.meta.subscription_instance_id.to_string()])
+    );
+    let (status, bad) = get(&app, &format!("{path}?filter_owner_relations=maybe")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad,
+        serde_json::json!({"detail": [{"type": "bool_parsing", "loc": ["query", "filter_owner_relations"],
+            "msg": "Input should be a valid boolean, unable to interpret input", "input": "maybe"}]})
     );
     // the same fields as the typed model's JSON
     let typed = user.to_json();
@@ -97,7 +145,7 @@ async fn domain_model_of_a_user(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         json["detail"],
-        format!("Subscription with id: {missing}, does not exist")
+        format!("Subscription with id: {missing}, not found")
     );
     let (status, _) = get(&app, "/api/subscriptions/domain-model/not-a-uuid").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

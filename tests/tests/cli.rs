@@ -1362,3 +1362,182 @@ async fn destructive_commands_keep_other_tables(backend: Backend) {
 }
 
 tests::per_backend!(destructive_commands_keep_other_tables);
+
+// ---------------------------------------------------------------------------------------------
+// beside orchestrator-core
+
+/// [`state`] without the migration record (its table and rows): the other tables and the
+/// metadata rows.
+async fn rows(conn: &sea_orm::DatabaseConnection) -> Value {
+    let mut s = state(conn).await;
+    s["recorded"] = Value::Null;
+    if let Some(tables) = s["tables"].as_array_mut() {
+        tables.retain(|t| t != "seaql_migrations");
+    }
+    s
+}
+
+/// A real orchestrator-core 5.5.0 database after the workshop (its products made long ago by
+/// `migrate-domain-models`): `up` adopts the core schema and records the workshop's migration as
+/// already present instead of failing on `products_name_key`; `check` is clean and `generate`
+/// has nothing to do. Nothing of orchestrator-core's is changed.
+#[tokio::test]
+async fn an_orchestrator_core_database_with_its_products_is_adopted() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::orchestrator_core_workshop().await else {
+        return;
+    };
+    let before = rows(&db.conn).await;
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!("Recorded {WORKSHOP}: already present in the database\n")
+    );
+    assert!(
+        run.stderr
+            .contains("Adopted an existing orchestrator-core database"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        rows(&db.conn).await,
+        before,
+        "no row of orchestrator-core's changed"
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(count(&db.conn, "engine_settings").await, 1);
+    assert_eq!(count(&db.conn, "workflows").await, 7);
+
+    work.run(&db.url, App::Workshop, &["check"]).code(0);
+    let answers = work.write("answers.toml", WORKSHOP_ANSWERS);
+    let run = work.run(
+        &db.url,
+        App::Workshop,
+        &["generate", "x", "--answers", arg(&answers)],
+    );
+    run.code(0);
+    assert_eq!(run.stdout, "Nothing to do\n");
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    assert_eq!(run.stdout, "Nothing to apply: the database is up to date\n");
+}
+
+/// The same database with a product's tag changed and a resource type unlinked: `up` writes
+/// nothing and lists both differences by row; `stamp` refuses the same way, `stamp --force`
+/// records it, and `unstamp` takes the record back (only the newest).
+#[tokio::test]
+async fn a_database_with_part_of_a_migration_is_refused_listing_every_difference() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::orchestrator_core_workshop().await else {
+        return;
+    };
+    for sql in [
+        "UPDATE products SET tag = 'USER_INTERNAL' WHERE name = 'User internal'",
+        "DELETE FROM product_block_resource_types WHERE resource_type_id = \
+         (SELECT resource_type_id FROM resource_types WHERE resource_type = 'age')",
+    ] {
+        db.conn.execute_unprepared(sql).await.unwrap();
+    }
+    let before = rows(&db.conn).await;
+    let differences = [
+        r#"  - product "User internal": tag is "USER_INTERNAL", the migration has "USER_INT""#,
+        r#"  - missing: link resource type "age" to block "UserBlock""#,
+    ];
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            format!(
+                "error: {WORKSHOP}: the database holds part of what it makes, or something that \
+                 contradicts it, so nothing was written:"
+            )
+            .as_str(),
+            differences[0],
+            differences[1],
+            &format!(
+                "Make the database match the migration, or record it as applied as it is with \
+                 `stamp {WORKSHOP} --force`"
+            ),
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(rows(&db.conn).await, before);
+    assert_eq!(
+        recorded(&db.conn).await,
+        [CORE],
+        "the core schema was adopted"
+    );
+
+    let run = work.run(&db.url, App::Workshop, &["stamp", WORKSHOP]);
+    run.code(1);
+    assert!(
+        run.stderr.contains(differences[0]) && run.stderr.contains(differences[1]),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE]);
+
+    let run = work.run(&db.url, App::Workshop, &["stamp", WORKSHOP, "--force"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!("Recorded {WORKSHOP} as applied; nothing was run\n")
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(rows(&db.conn).await, before);
+
+    let run = work.run(&db.url, App::Workshop, &["unstamp", CORE]);
+    assert!(
+        run.one_line_error()
+            .contains("not the newest recorded migration"),
+        "{}",
+        run.stderr
+    );
+    let run = work.run(&db.url, App::Workshop, &["unstamp", WORKSHOP]);
+    run.code(0);
+    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert_eq!(rows(&db.conn).await, before, "nothing rolled back");
+}
+
+/// On every backend: the workshop's products made without orch's record of them (as by another
+/// tool) are recorded, not made again; `stamp` of a migration with nothing in the database is
+/// refused.
+async fn a_migration_already_present_is_recorded(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    db.conn
+        .execute_unprepared(&format!(
+            "DELETE FROM seaql_migrations WHERE version = '{WORKSHOP}'"
+        ))
+        .await
+        .unwrap();
+    let before = rows(&db.conn).await;
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!("Recorded {WORKSHOP}: already present in the database\n")
+    );
+    assert_eq!(rows(&db.conn).await, before);
+
+    let run = work.run(&db.url, App::Workshop, &["down"]);
+    run.code(0);
+    let run = work.run(&db.url, App::Workshop, &["stamp", WORKSHOP]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("none of what it makes is in the database"),
+        "{}",
+        run.stderr
+    );
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
+}
+
+tests::per_backend!(a_migration_already_present_is_recorded);

@@ -18,6 +18,10 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The message, or `None` for `"detail": null`.
     pub detail: Option<String>,
+    /// For a request FastAPI would reject before its handler (a path or query value of the
+    /// wrong type): its 422 body's `detail` list of `{type, loc, msg, input, ctx}`, which
+    /// generated clients parse. The body is then `{"detail": [...]}` alone, as FastAPI's.
+    pub validation: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -26,6 +30,28 @@ impl ApiError {
         ApiError {
             status,
             detail: Some(detail.into()),
+            validation: None,
+        }
+    }
+
+    /// FastAPI's 422 for a request value of the wrong type: `kind` is pydantic's error type
+    /// (`uuid_parsing`), `loc` where the value was (`["path", "product_id"]`), `msg` pydantic's
+    /// message, `input` the value as sent, `ctx` pydantic's context (or `None`).
+    pub fn validation(
+        kind: &str,
+        loc: [&str; 2],
+        msg: String,
+        input: &str,
+        ctx: Option<serde_json::Value>,
+    ) -> ApiError {
+        let mut item = serde_json::json!({"type": kind, "loc": loc, "msg": msg, "input": input});
+        if let Some(ctx) = ctx {
+            item["ctx"] = ctx;
+        }
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: Some(msg),
+            validation: Some(serde_json::json!([item])),
         }
     }
 
@@ -46,6 +72,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(detail) = self.validation {
+            return (
+                self.status,
+                axum::Json(serde_json::json!({"detail": detail})),
+            )
+                .into_response();
+        }
         let mut response = (self.status, axum::Json(self.problem())).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // a hint for clients and proxies that the condition is temporary

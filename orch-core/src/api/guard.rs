@@ -81,6 +81,18 @@ pub(crate) async fn guard(State(guard): State<Guard>, request: Request, next: Ne
             err.into_response()
         }
     };
+    // orchestrator-core (FastAPI) answers HEAD with 405, where axum would run the GET handler
+    if request.method() == axum::http::Method::HEAD {
+        let mut response = answer(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+        ));
+        response.headers_mut().insert(
+            axum::http::header::ALLOW,
+            axum::http::HeaderValue::from_static("GET"),
+        );
+        return response;
+    }
     if request.uri().to_string().len() > MAX_URI_BYTES {
         return answer(ApiError::new(
             StatusCode::URI_TOO_LONG,

@@ -17,9 +17,9 @@
 //! | `GET /metadata/products`, `/metadata/product_blocks`, `/metadata/resource_types` | HTML pages with a filter box |
 //!
 //! Datetimes are Unix epoch floats and UUIDs strings, as orchestrator-core writes them. Errors
-//! are `{"detail": ..., "status": ..., "title": ...}`: 404 for an unknown id, 422 for an id that
-//! is not a UUID, 503 (with `Retry-After`) when the database cannot be reached, 500 for any
-//! other database error. Like orchestrator-core (FastAPI), a path with the other trailing slash
+//! are `{"detail": ..., "status": ..., "title": ...}`: 404 for an unknown id, 503 (with
+//! `Retry-After`) when the database cannot be reached, 500 for any other database error; a path
+//! or query value of the wrong type is FastAPI's 422, `{"detail": [{type, loc, msg, input}]}`. Like orchestrator-core (FastAPI), a path with the other trailing slash
 //! is redirected (307) to the registered one, query string included.
 //!
 //! Every request reads with a fixed number of queries, whatever the number of products.

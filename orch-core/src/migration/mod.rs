@@ -9,7 +9,7 @@ mod run;
 pub mod sql;
 
 pub use op::{Op, OwnedOp};
-pub use run::{Step, observe, run};
+pub use run::{Step, capture, observe, run};
 pub use sea_orm_migration::async_trait;
 pub use sea_orm_migration::{DbErr, MigrationName, MigrationTrait, SchemaManager};
 

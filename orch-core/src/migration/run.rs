@@ -1,12 +1,13 @@
 //! Running a list of [`Op`]s inside a migration.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::OnceLock;
 
 use sea_orm::ConnectionTrait;
 use sea_orm_migration::{DbErr, SchemaManager};
 
-use super::op::Op;
+use super::op::{Op, OwnedOp};
 use super::sql::statements;
 
 /// What an observer is told before each step runs.
@@ -28,6 +29,25 @@ pub fn observe(observer: fn(Step<'_>)) {
     let _ = OBSERVER.set(observer);
 }
 
+tokio::task_local! {
+    static CAPTURED: RefCell<Vec<OwnedOp>>;
+}
+
+/// Runs `future` (a migration's `up` or `down`) with [`run`] recording the steps it is given
+/// instead of running them, and returns them with the future's output: what a migration would
+/// do, read without doing it, so that a tool can compare it with the database (is its effect
+/// already there?). Statements a migration executes itself, outside `run`, are not captured:
+/// give it a connection that records them (a mock) to see those.
+pub async fn capture<F: Future>(future: F) -> (F::Output, Vec<OwnedOp>) {
+    CAPTURED
+        .scope(RefCell::new(Vec::new()), async {
+            let output = future.await;
+            let steps = CAPTURED.with(|s| s.take());
+            (output, steps)
+        })
+        .await
+}
+
 /// Runs `ops` in order on the migration's connection (and so inside its transaction).
 ///
 /// An error names the step that failed: `step 4/19 (create fixed input ...): <database error>`.
@@ -39,6 +59,14 @@ where
     S: AsRef<str> + fmt::Display + fmt::Debug,
     L: AsRef<[S]>,
 {
+    let captured = CAPTURED.try_with(|steps| {
+        steps
+            .borrow_mut()
+            .extend(ops.iter().map(|op| op.map(|s| s.as_ref().to_owned())));
+    });
+    if captured.is_ok() {
+        return Ok(());
+    }
     let conn = manager.get_connection();
     let backend = manager.get_database_backend();
     for (index, op) in ops.iter().enumerate() {
