@@ -6,9 +6,9 @@
 //! of one subscription would both "win".
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use sea_orm_migration::SchemaManager;
+use sea_orm_migration::{MigrationTrait, SchemaManager};
 
-use crate::apply::lock;
+use crate::apply::locked;
 use crate::migrator::Migrator;
 use crate::schema;
 use crate::schema::m20250101_000001_create_orchestrator_core_tables::VERSION_TRIGGERS;
@@ -48,26 +48,28 @@ pub fn managed_tables() -> Vec<&'static str> {
 /// of them (a foreign key) stops it with the database's error, before that table is dropped.
 /// Returns the tables dropped.
 pub async fn drop_managed(db: &DatabaseConnection, url: &str) -> anyhow::Result<Vec<&'static str>> {
-    let _lock = lock(url, db.get_database_backend()).await?;
-    let manager = SchemaManager::new(db);
-    let mut dropped = Vec::new();
-    // the migration record first, then the core tables in reverse order of creation
-    for t in managed_tables().into_iter().rev() {
-        if manager.has_table(t).await? {
-            manager
-                .drop_table(sea_orm::sea_query::Table::drop().table(t).to_owned())
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot drop {t}: {e}"))?;
-            dropped.push(t);
+    locked(url, db.get_database_backend(), async {
+        let manager = SchemaManager::new(db);
+        let mut dropped = Vec::new();
+        // the migration record first, then the core tables in reverse order of creation
+        for t in managed_tables().into_iter().rev() {
+            if manager.has_table(t).await? {
+                manager
+                    .drop_table(sea_orm::sea_query::Table::drop().table(t).to_owned())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot drop {t}: {e}"))?;
+                dropped.push(t);
+            }
         }
-    }
-    if db.get_database_backend() == DbBackend::Postgres {
-        // the version triggers' function, unless something else still uses it
-        let _ = db
-            .execute_unprepared("DROP FUNCTION IF EXISTS increment_version() RESTRICT")
-            .await;
-    }
-    Ok(dropped)
+        if db.get_database_backend() == DbBackend::Postgres {
+            // the version triggers' function, unless something else still uses it
+            let _ = db
+                .execute_unprepared("DROP FUNCTION IF EXISTS increment_version() RESTRICT")
+                .await;
+        }
+        Ok(dropped)
+    })
+    .await
 }
 
 /// What a database has of the core schema.
@@ -83,6 +85,11 @@ pub struct CoreSchema {
     pub missing_triggers: Vec<&'static str>,
     /// Whether it has orchestrator-core's own `alembic_version` table.
     pub alembic: bool,
+    /// On PostgreSQL, when every table is there and the core schema is not recorded: what the
+    /// core schema migration creates (a
+    /// column with its type, nullability and default, a constraint, an index, a trigger, the
+    /// trigger function) that the database lacks, one line each.
+    pub missing_definitions: Vec<String>,
 }
 
 impl CoreSchema {
@@ -91,13 +98,15 @@ impl CoreSchema {
         self.tables.is_empty()
     }
 
-    /// Every table and trigger.
+    /// Every table and trigger (and, on PostgreSQL, every definition).
     pub fn is_complete(&self) -> bool {
-        self.missing_tables.is_empty() && self.missing_triggers.is_empty()
+        self.missing_tables.is_empty()
+            && self.missing_triggers.is_empty()
+            && self.missing_definitions.is_empty()
     }
 
     /// What is missing, for a message.
-    fn missing(&self) -> String {
+    pub fn missing(&self) -> String {
         let mut parts = Vec::new();
         if !self.missing_tables.is_empty() {
             parts.push(format!(
@@ -113,7 +122,21 @@ impl CoreSchema {
                 self.missing_triggers.join(", ")
             ));
         }
+        if !self.missing_definitions.is_empty() {
+            parts.push(format!(
+                "{} definition(s) of the core schema (listed below)",
+                self.missing_definitions.len()
+            ));
+        }
         parts.join(" and ")
+    }
+
+    /// The missing definitions, one line each after a newline, for the end of a message.
+    fn details(&self) -> String {
+        self.missing_definitions
+            .iter()
+            .map(|d| format!("\n  - {d}"))
+            .collect()
     }
 }
 
@@ -139,13 +162,118 @@ pub async fn inspect(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Re
         .filter(|(name, table, _)| !triggers.iter().any(|(n, t)| n == name && t == table))
         .map(|(name, _, _)| *name)
         .collect();
+    // only for a schema about to be adopted: a recorded one was made by orch
+    let missing_definitions = if !recorded
+        && missing_tables.is_empty()
+        && db.get_database_backend() == DbBackend::Postgres
+    {
+        let expected = postgres_expected(db).await?;
+        let actual = postgres_definitions(db).await?;
+        expected.difference(&actual).cloned().collect()
+    } else {
+        Vec::new()
+    };
     Ok(CoreSchema {
         recorded,
         tables,
         missing_tables,
         missing_triggers,
         alembic: manager.has_table("alembic_version").await?,
+        missing_definitions,
     })
+}
+
+/// The definitions the core schema migration makes on PostgreSQL, as [`postgres_definitions`]
+/// reads them: the migration runs in a scratch schema inside a transaction that is rolled back,
+/// so nothing of it stays.
+async fn postgres_expected(
+    db: &DatabaseConnection,
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let scratch = format!("orch_verify_{}", uuid::Uuid::new_v4().simple());
+    txn.execute_unprepared(&format!("CREATE SCHEMA {scratch}"))
+        .await?;
+    // new objects go to the scratch schema; public's functions (uuid-ossp) stay visible, so
+    // defaults read as they do in the database
+    txn.execute_unprepared(&format!("SET LOCAL search_path TO {scratch}, public"))
+        .await?;
+    let manager = SchemaManager::new(&txn);
+    let created = schema::m20250101_000001_create_orchestrator_core_tables::Migration
+        .up(&manager)
+        .await;
+    let definitions = match created {
+        Ok(()) => postgres_definitions(&txn).await,
+        Err(e) => Err(e.into()),
+    };
+    txn.rollback().await?;
+    definitions
+}
+
+/// The definitions of the core tables in the current schema of a PostgreSQL connection, one
+/// readable line each, free of the schema's name: columns (type, length, precision,
+/// nullability, default), constraints, indexes, triggers and the version trigger function.
+async fn postgres_definitions<C: ConnectionTrait>(
+    db: &C,
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let list = CORE_TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let queries = [
+        format!(
+            "SELECT format('column %s.%s: %s%s%s %s%s', table_name, column_name, data_type,
+                    '(' || character_maximum_length || ')',
+                    CASE WHEN data_type LIKE 'timestamp%' THEN '(' || datetime_precision || ')' END,
+                    CASE is_nullable WHEN 'YES' THEN 'NULL' ELSE 'NOT NULL' END,
+                    ' DEFAULT ' || column_default)
+             FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name IN ({list})"
+        ),
+        format!(
+            "SELECT format('constraint %s.%s: %s', t.relname, c.conname, pg_get_constraintdef(c.oid))
+             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+             WHERE t.relnamespace = current_schema()::regnamespace AND t.relname IN ({list})"
+        ),
+        format!(
+            "SELECT format('index %s.%s: %s', tablename, indexname, indexdef)
+             FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ({list})"
+        ),
+        format!(
+            "SELECT format('trigger %s.%s: %s', c.relname, t.tgname, pg_get_triggerdef(t.oid))
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+             WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace
+               AND c.relname IN ({list})"
+        ),
+        // the body without whitespace and a final `;` (`END` and `END;` are the same)
+        "SELECT format('function %s(): %s', p.proname,
+                       rtrim(btrim(regexp_replace(p.prosrc, '\\s+', ' ', 'g')), ' ;'))
+         FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace
+           AND p.proname = 'increment_version'"
+            .to_owned(),
+    ];
+    let schema: String = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_schema()::text",
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<String>(0))
+        .transpose()?
+        .unwrap_or_default();
+    let qualified = format!("{schema}.");
+    let mut lines = std::collections::BTreeSet::new();
+    for sql in queries {
+        for row in db
+            .query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await?
+        {
+            let line: String = row.try_get_by_index(0)?;
+            lines.insert(line.replace(&qualified, ""));
+        }
+    }
+    Ok(lines)
 }
 
 /// The triggers in `db`'s schema, as (trigger, table).
@@ -201,11 +329,22 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
     }
     if !core.is_complete() {
         // refused before writing anything, not even `seaql_migrations`
+        if core.alembic {
+            anyhow::bail!(
+                "this orchestrator-core database lacks part of the core schema: {}. Bring it up to \
+                 date with orchestrator-core's own migrations (`db upgrade heads`), or record the \
+                 core schema as applied anyway with `stamp {} --force`{}",
+                core.missing(),
+                schema::m20250101_000001_create_orchestrator_core_tables::NAME,
+                core.details()
+            );
+        }
         anyhow::bail!(
             "the database has part of the core schema, without {}. An earlier `up` was probably \
              interrupted while it created it (MariaDB commits each table at once): run `recover` \
-             to drop what it left, then `up` again",
-            core.missing()
+             to drop what it left, then `up` again{}",
+            core.missing(),
+            core.details()
         );
     }
     migrator
@@ -228,7 +367,7 @@ pub async fn recover(
     url: &str,
     migrator: &Migrator,
 ) -> anyhow::Result<Vec<&'static str>> {
-    let _lock = lock(url, db.get_database_backend()).await?;
+    locked(url, db.get_database_backend(), async {
     let core = inspect(db, migrator).await?;
     if core.recorded {
         anyhow::bail!(
@@ -279,4 +418,6 @@ pub async fn recover(
             .await?;
     }
     Ok(core.tables)
+    })
+    .await
 }

@@ -35,6 +35,20 @@ impl MigrationLock {
     }
 }
 
+/// Runs `work` under the migration lock and releases the lock when it is done, failed or not,
+/// so that the next run in the same process never waits for a lock nobody holds. (`work` is a
+/// future: nothing of it runs before the lock is taken.)
+pub async fn locked<T>(
+    url: &str,
+    backend: DbBackend,
+    work: impl Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    let held = lock(url, backend).await?;
+    let result = work.await;
+    held.release().await;
+    result
+}
+
 const LOCK_NAME: &str = "orch_migrate";
 const PG_LOCK_KEY: i64 = 0x006f_7263_686d_6967; // "orchmig"
 
@@ -174,7 +188,20 @@ pub async fn up_report(
     migrator: &Migrator,
     steps: Option<u32>,
 ) -> anyhow::Result<Vec<Applied>> {
-    let _lock = lock(url, db.get_database_backend()).await?;
+    locked(
+        url,
+        db.get_database_backend(),
+        up_locked(db, migrator, steps),
+    )
+    .await
+}
+
+/// [`up_report`] under the lock.
+async fn up_locked(
+    db: &DatabaseConnection,
+    migrator: &Migrator,
+    steps: Option<u32>,
+) -> anyhow::Result<Vec<Applied>> {
     let adopted = crate::adopt::adopt(db, migrator).await?;
     if adopted {
         eprintln!(
@@ -265,7 +292,20 @@ pub async fn down(
     migrator: &Migrator,
     steps: Option<u32>,
 ) -> anyhow::Result<Vec<String>> {
-    let _lock = lock(url, db.get_database_backend()).await?;
+    locked(
+        url,
+        db.get_database_backend(),
+        down_locked(db, migrator, steps),
+    )
+    .await
+}
+
+/// [`down`] under the lock.
+async fn down_locked(
+    db: &DatabaseConnection,
+    migrator: &Migrator,
+    steps: Option<u32>,
+) -> anyhow::Result<Vec<String>> {
     let applied: Vec<String> = migrator
         .get_applied_migrations(db)
         .await?

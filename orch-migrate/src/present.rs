@@ -12,7 +12,7 @@ use orch_core::migration::{MigrationTrait, Op, OwnedOp, capture};
 use sea_orm::{DatabaseConnection, DbBackend, MockDatabase, MockExecResult};
 use sea_orm_migration::{MigratorTraitSelf, SchemaManager};
 
-use crate::apply::lock;
+use crate::apply::locked;
 use crate::catalog::{Catalog, Relation};
 use crate::migrator::Migrator;
 use crate::schema;
@@ -318,61 +318,61 @@ pub async fn stamp(
     name: &str,
     force: bool,
 ) -> anyhow::Result<()> {
-    let _lock = lock(url, db.get_database_backend()).await?;
-    let migrations = migrator.migrations();
-    let Some(m) = migrations.iter().find(|m| m.name() == name) else {
-        anyhow::bail!(
-            "no migration is named {name}: the binary has {}",
-            migrations
-                .iter()
-                .map(|m| m.name().to_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    };
-    if migrator.recorded(db).await?.iter().any(|r| r == name) {
-        anyhow::bail!("{name} is recorded as applied already");
-    }
-    if !force {
-        let differences = if name == schema::m20250101_000001_create_orchestrator_core_tables::NAME
-        {
-            let core = crate::adopt::inspect(db, migrator).await?;
-            (!core.is_complete()).then(|| {
-                vec![format!(
-                    "the core schema lacks {} {}",
-                    core.missing_tables.len() + core.missing_triggers.len(),
-                    "table(s) or trigger(s): run `up`, or `recover` first"
-                )]
-            })
-        } else {
-            match steps(m.as_ref(), db.get_database_backend()).await {
-                None => Some(vec![
+    locked(url, db.get_database_backend(), async {
+        let migrations = migrator.migrations();
+        let Some(m) = migrations.iter().find(|m| m.name() == name) else {
+            anyhow::bail!(
+                "no migration is named {name}: the binary has {}",
+                migrations
+                    .iter()
+                    .map(|m| m.name().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        if migrator.recorded(db).await?.iter().any(|r| r == name) {
+            anyhow::bail!("{name} is recorded as applied already");
+        }
+        if !force {
+            let differences =
+                if name == schema::m20250101_000001_create_orchestrator_core_tables::NAME {
+                    let core = crate::adopt::inspect(db, migrator).await?;
+                    (!core.is_complete()).then(|| {
+                        let mut lines = vec![format!("the core schema lacks {}", core.missing())];
+                        lines.extend(core.missing_definitions.iter().cloned());
+                        lines
+                    })
+                } else {
+                    match steps(m.as_ref(), db.get_database_backend()).await {
+                        None => Some(vec![
                     "its steps cannot be read without running it (it runs statements of its own)"
                         .to_owned(),
                 ]),
-                Some(steps) => match presence(&steps, &snapshot(db).await?) {
-                    Presence::Present => None,
-                    Presence::Absent => {
-                        Some(vec!["none of what it makes is in the database".to_owned()])
+                        Some(steps) => match presence(&steps, &snapshot(db).await?) {
+                            Presence::Present => None,
+                            Presence::Absent => {
+                                Some(vec!["none of what it makes is in the database".to_owned()])
+                            }
+                            Presence::Partial(differences) => Some(differences),
+                        },
                     }
-                    Presence::Partial(differences) => Some(differences),
-                },
-            }
-        };
-        if let Some(differences) = differences {
-            anyhow::bail!(
-                "not recording {name}: the database does not have what it makes:\n{}\nApply it \
+                };
+            if let Some(differences) = differences {
+                anyhow::bail!(
+                    "not recording {name}: the database does not have what it makes:\n{}\nApply it \
                  with `up`, or record it anyway with `stamp {name} --force`",
-                differences
-                    .iter()
-                    .map(|d| format!("  - {d}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
+                    differences
+                        .iter()
+                        .map(|d| format!("  - {d}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
         }
-    }
-    migrator.record(db, name).await?;
-    Ok(())
+        migrator.record(db, name).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Removes the record of `name` without rolling it back: the way back from [`stamp`]. Only the
@@ -383,17 +383,19 @@ pub async fn unstamp(
     migrator: &Migrator,
     name: &str,
 ) -> anyhow::Result<()> {
-    let _lock = lock(url, db.get_database_backend()).await?;
-    let recorded = migrator.recorded(db).await?;
-    match recorded.last() {
-        Some(last) if last == name => {}
-        Some(last) if recorded.iter().any(|r| r == name) => anyhow::bail!(
-            "{name} is not the newest recorded migration ({last} is): unstamp that one first"
-        ),
-        _ => anyhow::bail!("{name} is not recorded as applied"),
-    }
-    migrator.unrecord(db, name).await?;
-    Ok(())
+    locked(url, db.get_database_backend(), async {
+        let recorded = migrator.recorded(db).await?;
+        match recorded.last() {
+            Some(last) if last == name => {}
+            Some(last) if recorded.iter().any(|r| r == name) => anyhow::bail!(
+                "{name} is not the newest recorded migration ({last} is): unstamp that one first"
+            ),
+            _ => anyhow::bail!("{name} is not recorded as applied"),
+        }
+        migrator.unrecord(db, name).await?;
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]

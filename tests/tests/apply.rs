@@ -391,10 +391,10 @@ async fn a_partial_orchestrator_database_is_refused() {
         assert_eq!(
             format!("{e:#}"),
             format!(
-                "the database has part of the core schema, without {lacking} of the 17 core \
-                 tables ({missing}). An earlier `up` was probably interrupted while it created \
-                 it (MariaDB commits each table at once): run `recover` to drop what it left, \
-                 then `up` again"
+                "this orchestrator-core database lacks part of the core schema: {lacking} of the \
+                 17 core tables ({missing}). Bring it up to date with orchestrator-core's own \
+                 migrations (`db upgrade heads`), or record the core schema as applied anyway \
+                 with `stamp {CORE} --force`"
             )
         );
         assert_eq!(

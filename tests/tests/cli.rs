@@ -1541,3 +1541,53 @@ async fn a_migration_already_present_is_recorded(backend: Backend) {
 }
 
 tests::per_backend!(a_migration_already_present_is_recorded);
+
+/// Adoption verifies, never assumes: orchestrator-core's database without one of the indexes
+/// orch's core schema makes is refused before anything is written, naming the index and what to
+/// do; `stamp --force` is the way to take it as it is.
+#[tokio::test]
+async fn an_orchestrator_core_database_without_an_index_is_not_adopted() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::orchestrator_core_workshop().await else {
+        return;
+    };
+    db.conn
+        .execute_unprepared("DROP INDEX ix_subscription_instance_values_resource_type_id")
+        .await
+        .unwrap();
+    let before = state(&db.conn).await;
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(1);
+    assert!(
+        run.stderr.starts_with(
+            "error: this orchestrator-core database lacks part of the core schema: 1 definition(s) \
+             of the core schema (listed below)."
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "\n  - index subscription_instance_values.ix_subscription_instance_values_resource_type_id: \
+             CREATE INDEX ix_subscription_instance_values_resource_type_id ON \
+             subscription_instance_values USING btree (resource_type_id)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        state(&db.conn).await,
+        before,
+        "nothing written, not even the record table"
+    );
+    let run = work.run(&db.url, App::Workshop, &["stamp", CORE]);
+    run.code(1);
+    let run = work.run(&db.url, App::Workshop, &["stamp", CORE, "--force"]);
+    run.code(0);
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!("Recorded {WORKSHOP}: already present in the database\n")
+    );
+}
