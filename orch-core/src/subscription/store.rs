@@ -592,21 +592,23 @@ pub async fn save_all<P: Product, C: Connection>(
     Ok(stats)
 }
 
-/// The reads and writes of [`save_all`] inside its transaction: returns what was written,
-/// which subscriptions changed, and which were stored before.
-async fn write_all<P: Product, T: ConnectionTrait>(
-    txn: &T,
-    subs: &[P],
-    written: &[Rows],
-    ids: &[Uuid],
-) -> Result<(SaveStats, Vec<bool>, HashSet<Uuid>), SubscriptionError> {
-    let mut stats = SaveStats::default();
-    let backend = txn.get_database_backend();
+/// What the database holds of the subscriptions a save writes.
+struct Stored {
+    /// Their rows, locked until the save's transaction ends.
+    headers: HashMap<Uuid, subscriptions::Model>,
+    /// Their instances, with values and relations.
+    existing: HashMap<Uuid, Existing>,
+    /// The instances each owns.
+    owned_by: HashMap<Uuid, Vec<Uuid>>,
+}
 
-    // what is stored: four queries (per ID_CHUNK subscriptions). The subscription rows are locked (`FOR UPDATE` on
-    // PostgreSQL and MySQL, in id order so that overlapping batches queue instead of
-    // deadlocking) until the transaction ends, so the version compared here is still the stored
-    // one when the rows are updated; SQLite's writer lock covers the whole database.
+/// Reads what is stored of `ids`: four queries per [`ID_CHUNK`] subscriptions.
+async fn read_stored<T: ConnectionTrait>(
+    txn: &T,
+    ids: &[Uuid],
+) -> Result<Stored, SubscriptionError> {
+    // the rows are locked in id order (see `write_all`)
+    let backend = txn.get_database_backend();
     let mut headers: HashMap<Uuid, subscriptions::Model> = HashMap::new();
     let mut existing: HashMap<Uuid, Existing> = HashMap::new();
     let mut owned_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -689,7 +691,19 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         }
     }
 
-    // metadata ids by name: two queries
+    Ok(Stored {
+        headers,
+        existing,
+        owned_by,
+    })
+}
+
+/// The ids of the blocks and resource types `written` names: two queries. A name the database
+/// lacks is an error listing every such name.
+async fn metadata_ids<T: ConnectionTrait>(
+    txn: &T,
+    written: &[Rows],
+) -> Result<(HashMap<String, Uuid>, HashMap<String, Uuid>), SubscriptionError> {
     let block_names: BTreeSet<&str> = written
         .iter()
         .flat_map(|r| r.instances.iter().map(|i| i.block))
@@ -729,16 +743,50 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         return Err(SubscriptionError::Metadata { missing });
     }
 
-    // what to write
-    let mut new_subs: Vec<[Expr; 10]> = Vec::new();
-    let mut updates: Vec<(usize, Vec<Value>)> = Vec::new();
-    let mut delete_instances: Vec<Uuid> = Vec::new();
-    let mut new_instances: Vec<(Uuid, Uuid, Uuid, Option<String>)> = Vec::new();
-    let mut label_updates: Vec<(Uuid, Option<String>)> = Vec::new();
-    let mut replace_values: Vec<Uuid> = Vec::new();
-    let mut new_values: Vec<(Uuid, Uuid, String)> = Vec::new();
-    let mut replace_relations: Vec<Uuid> = Vec::new();
-    let mut new_relations: Vec<RelationRow> = Vec::new();
+    Ok((block_ids, rt_ids))
+}
+
+/// What a save writes.
+#[derive(Default)]
+struct Writes {
+    new_subs: Vec<[Expr; 10]>,
+    updates: Vec<(usize, Vec<Value>)>,
+    delete_instances: Vec<Uuid>,
+    new_instances: Vec<(Uuid, Uuid, Uuid, Option<String>)>,
+    label_updates: Vec<(Uuid, Option<String>)>,
+    replace_values: Vec<Uuid>,
+    new_values: Vec<(Uuid, Uuid, String)>,
+    replace_relations: Vec<Uuid>,
+    new_relations: Vec<RelationRow>,
+    /// Which subscriptions changed.
+    touched: Vec<bool>,
+}
+
+/// Compares what each subscription holds with what is stored, and lists the rows to write.
+fn plan_writes<P: Product>(
+    subs: &[P],
+    written: &[Rows],
+    stored: &Stored,
+    block_ids: &HashMap<String, Uuid>,
+    rt_ids: &HashMap<String, Uuid>,
+) -> Result<Writes, SubscriptionError> {
+    let Stored {
+        headers,
+        existing,
+        owned_by,
+    } = stored;
+    let Writes {
+        mut new_subs,
+        mut updates,
+        mut delete_instances,
+        mut new_instances,
+        mut label_updates,
+        mut replace_values,
+        mut new_values,
+        mut replace_relations,
+        mut new_relations,
+        ..
+    } = Writes::default();
     let mut touched = vec![false; subs.len()];
 
     for (i, (sub, rows)) in subs.iter().zip(written).enumerate() {
@@ -872,7 +920,28 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         }
     }
 
-    // removing instances that other subscriptions use would cut their relations
+    Ok(Writes {
+        new_subs,
+        updates,
+        delete_instances,
+        new_instances,
+        label_updates,
+        replace_values,
+        new_values,
+        replace_relations,
+        new_relations,
+        touched,
+    })
+}
+
+/// Refuses to remove instances that subscriptions outside `ids` use: it would cut their
+/// relations.
+async fn check_in_use<T: ConnectionTrait>(
+    txn: &T,
+    ids: &[Uuid],
+    delete_instances: &[Uuid],
+) -> Result<(), SubscriptionError> {
+    let backend = txn.get_database_backend();
     if !delete_instances.is_empty() {
         let saving: BTreeSet<Uuid> = ids.iter().copied().collect();
         let mut users = Vec::new();
@@ -903,7 +972,30 @@ async fn write_all<P: Product, T: ConnectionTrait>(
         }
     }
 
-    // write: subscriptions first, then instances, values, relations
+    Ok(())
+}
+
+/// Writes `writes`: subscriptions first, then instances, values, relations; returns what was
+/// written.
+async fn apply_writes<P: Product, T: ConnectionTrait>(
+    txn: &T,
+    subs: &[P],
+    writes: Writes,
+) -> Result<SaveStats, SubscriptionError> {
+    let backend = txn.get_database_backend();
+    let mut stats = SaveStats::default();
+    let Writes {
+        new_subs,
+        updates,
+        delete_instances,
+        new_instances,
+        label_updates,
+        replace_values,
+        new_values,
+        replace_relations,
+        new_relations,
+        ..
+    } = writes;
     stats.subscriptions_inserted = new_subs.len();
     stats.statements += insert_rows(
         txn,
@@ -1025,8 +1117,32 @@ async fn write_all<P: Product, T: ConnectionTrait>(
             .collect(),
     )
     .await?;
-    let stored: HashSet<Uuid> = headers.keys().copied().collect();
-    Ok((stats, touched, stored))
+    Ok(stats)
+}
+
+/// The reads and writes of [`save_all`] inside its transaction: returns what was written,
+/// which subscriptions changed, and which were stored before.
+///
+/// The subscription rows are locked (`FOR UPDATE` on PostgreSQL and MySQL, in id order so that
+/// overlapping batches queue instead of deadlocking) until the transaction ends, so the version
+/// compared is still the stored one when the rows are updated; SQLite's writer lock covers the
+/// whole database.
+async fn write_all<P: Product, T: ConnectionTrait>(
+    txn: &T,
+    subs: &[P],
+    written: &[Rows],
+    ids: &[Uuid],
+) -> Result<(SaveStats, Vec<bool>, HashSet<Uuid>), SubscriptionError> {
+    let stored = read_stored(txn, ids).await?;
+    let (block_ids, rt_ids) = metadata_ids(txn, written).await?;
+    let mut writes = plan_writes(subs, written, &stored, &block_ids, &rt_ids)?;
+    if !writes.delete_instances.is_empty() {
+        check_in_use(txn, ids, &writes.delete_instances).await?;
+    }
+    let touched = std::mem::take(&mut writes.touched);
+    let stats = apply_writes(txn, subs, writes).await?;
+    let before: HashSet<Uuid> = stored.headers.keys().copied().collect();
+    Ok((stats, touched, before))
 }
 
 /// Inserts `rows` into `table`, [`CHUNK`] rows to a statement; returns the number of statements.
