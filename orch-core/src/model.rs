@@ -218,8 +218,19 @@ pub struct SubscriptionMeta<L> {
     pub version: i32,
     /// The product the subscription was created from.
     pub product: ProductInfo,
+    /// What the storage layer remembers of the subscription as it was last loaded or saved.
+    #[doc(hidden)]
+    pub stored: StoredState,
     lifecycle: PhantomData<L>,
 }
+
+/// What the storage layer remembers of a subscription as it was last loaded or saved, so that
+/// a save writes only what the program changed since, and finds another writer's changes to
+/// the same rows. Opaque here, shared by clones, left out of equality; empty for a subscription
+/// that was never stored.
+#[doc(hidden)]
+#[derive(Clone, Default)]
+pub struct StoredState(pub(crate) Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>);
 
 impl<L> SubscriptionMeta<L> {
     /// Metadata for a new subscription of `product` for `customer_id`, with orchestrator-core's
@@ -235,6 +246,7 @@ impl<L> SubscriptionMeta<L> {
             note: None,
             version: 1,
             product,
+            stored: StoredState::default(),
             lifecycle: PhantomData,
         }
     }
@@ -251,6 +263,7 @@ impl<L> SubscriptionMeta<L> {
             note: self.note,
             version: self.version,
             product: self.product,
+            stored: self.stored,
             lifecycle: PhantomData,
         }
     }
@@ -304,6 +317,7 @@ impl<L> Clone for SubscriptionMeta<L> {
             note: self.note.clone(),
             version: self.version,
             product: self.product.clone(),
+            stored: self.stored.clone(),
             lifecycle: PhantomData,
         }
     }

@@ -19,7 +19,7 @@ use super::{Connection, Dependant, ProductRef, SubscriptionError};
 use crate::entity::{fixed_inputs, products, subscriptions};
 use crate::field::ConvertCx;
 use crate::lifecycle::{Lifecycle, ProductLifecycle, SubscriptionLifecycle};
-use crate::model::{Product, ProductInfo, SubscriptionMeta};
+use crate::model::{Product, ProductInfo, StoredState, SubscriptionMeta};
 use crate::registry::SUBSCRIPTION_MODEL_REGISTRY;
 
 /// Rows per multi-row statement: far below every backend's parameter limit.
@@ -476,7 +476,12 @@ async fn load_chunk<P: Product, C: ConnectionTrait>(
         let mut cx = ReadCx::default();
         let fixed = fixed.get(&s.product_id).unwrap_or(&empty);
         match P::__read(meta, fixed, &roots, &mut cx) {
-            Some(p) if !cx.has_errors() => out.push(p),
+            Some(mut p) if !cx.has_errors() => {
+                if let Some(base) = base_of(&p, &graph) {
+                    p.meta_mut().stored = StoredState(Some(std::sync::Arc::new(base)));
+                }
+                out.push(p)
+            }
             _ => {
                 return Err(SubscriptionError::Invalid {
                     id: *id,
@@ -544,9 +549,13 @@ fn normalized_note(note: &Option<String>) -> Option<String> {
 /// Saves subscriptions in one transaction: the subscription rows, one instance per owned block,
 /// their values and relations, and the removal of owned instances no longer reachable.
 ///
-/// Only what changed is written, with batched statements; saving an unchanged subscription
-/// writes nothing. A subscription that changed is written with `version = version + 1` (by the
-/// database), and only if its stored version is the one this copy was loaded with.
+/// Only what the program changed since the subscription was loaded (or last saved) is
+/// written, value by value, with batched statements; saving an unchanged subscription writes
+/// nothing, and another writer's changes to other values are kept. A row that this save
+/// changes and that someone else changed or deleted since the load makes the save a
+/// `Conflict` that writes nothing. The subscription's own row is written only when it changed,
+/// and only if its stored version is the one this copy was loaded with; the database then
+/// raises `version` by one, as orchestrator-core's trigger does.
 pub async fn save_all<P: Product, C: Connection>(
     db: &C,
     subs: &mut [P],
@@ -567,7 +576,7 @@ pub async fn save_all<P: Product, C: Connection>(
     let ids: Vec<Uuid> = subs.iter().map(|s| s.meta().subscription_id).collect();
     let txn = db.begin().await?;
     let result = write_all(&txn, subs, &written, &ids).await;
-    let (stats, touched, stored) = match result {
+    let saved = match result {
         Ok(done) => {
             txn.commit().await?;
             done
@@ -579,17 +588,18 @@ pub async fn save_all<P: Product, C: Connection>(
         }
     };
 
-    for (i, sub) in subs.iter_mut().enumerate() {
-        if touched[i] {
-            let stored = stored.contains(&sub.meta().subscription_id);
-            let meta = sub.meta_mut();
+    for ((i, sub), base) in subs.iter_mut().enumerate().zip(saved.bases) {
+        let meta = sub.meta_mut();
+        if saved.touched[i] {
+            let stored = saved.before.contains(&meta.subscription_id);
             meta.version = if stored { meta.version + 1 } else { 1 };
             meta.start_date = meta.start_date.map(|d| d.trunc_subsecs(6));
             meta.end_date = meta.end_date.map(|d| d.trunc_subsecs(6));
         }
+        meta.stored = StoredState(Some(std::sync::Arc::new(base)));
         sub.__claim();
     }
-    Ok(stats)
+    Ok(saved.stats)
 }
 
 /// What the database holds of the subscriptions a save writes.
@@ -600,6 +610,18 @@ struct Stored {
     existing: HashMap<Uuid, Existing>,
     /// The instances each owns.
     owned_by: HashMap<Uuid, Vec<Uuid>>,
+}
+
+/// The clause that locks the rows of table `alias` a query reads until the transaction ends, so
+/// that another writer (orchestrator-core updates value rows in place) waits for the save
+/// instead of changing a row between its comparison and its write. SQLite's writer lock covers
+/// the whole database.
+fn row_lock(backend: DbBackend, alias: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!(" FOR UPDATE OF {alias}"),
+        DbBackend::MySql => " FOR UPDATE".to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// Reads what is stored of `ids`: four queries per [`ID_CHUNK`] subscriptions.
@@ -631,7 +653,8 @@ async fn read_stored<T: ConnectionTrait>(
             format!(
                 "SELECT i.subscription_instance_id AS id, i.subscription_id AS owner, b.name AS block, i.label AS label \
                  FROM subscription_instances i JOIN product_blocks b ON b.product_block_id = i.product_block_id \
-                 WHERE i.subscription_id IN ({list})"
+                 WHERE i.subscription_id IN ({list}){}",
+                row_lock(backend, "i")
             ),
             id_values.clone(),
         )
@@ -658,7 +681,8 @@ async fn read_stored<T: ConnectionTrait>(
                  FROM subscription_instance_values v \
                  JOIN subscription_instances i ON i.subscription_instance_id = v.subscription_instance_id \
                  JOIN resource_types t ON t.resource_type_id = v.resource_type_id \
-                 WHERE i.subscription_id IN ({list}) ORDER BY v.subscription_instance_value_id"
+                 WHERE i.subscription_id IN ({list}) ORDER BY v.subscription_instance_value_id{}",
+                row_lock(backend, "v")
             ),
             id_values.clone(),
         )
@@ -703,14 +727,22 @@ async fn read_stored<T: ConnectionTrait>(
 async fn metadata_ids<T: ConnectionTrait>(
     txn: &T,
     written: &[Rows],
+    stored: &Stored,
 ) -> Result<(HashMap<String, Uuid>, HashMap<String, Uuid>), SubscriptionError> {
     let block_names: BTreeSet<&str> = written
         .iter()
         .flat_map(|r| r.instances.iter().map(|i| i.block))
         .collect();
+    // the stored ones too: a value the program removes is deleted by its resource type's id
     let rt_names: BTreeSet<&str> = written
         .iter()
         .flat_map(|r| r.values.iter().map(|v| v.resource_type))
+        .chain(
+            stored
+                .existing
+                .values()
+                .flat_map(|e| e.values.iter().map(|(rt, _)| rt.as_str())),
+        )
         .collect();
     let block_ids = ids_by_name(
         txn,
@@ -746,6 +778,147 @@ async fn metadata_ids<T: ConnectionTrait>(
     Ok((block_ids, rt_ids))
 }
 
+/// A subscription as it was last loaded or saved, kept in its meta ([`StoredState`]): its row
+/// as the program had it, and each owned instance both as stored and as the model wrote it
+/// then. A save compares three states per value: the program's (what it writes now), the
+/// base's (what it wrote then, to see what the program changed) and the database's (what is
+/// stored now, against the base's stored state, to see what another writer changed).
+pub(crate) struct Base {
+    subscription: Uuid,
+    header: Header,
+    stored: HashMap<Uuid, InstanceState>,
+    written: HashMap<Uuid, InstanceState>,
+}
+
+/// An instance's label and values by resource type, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct InstanceState {
+    label: Option<String>,
+    values: BTreeMap<String, Vec<String>>,
+}
+
+/// The columns of a `subscriptions` row a save writes, as the program has them.
+#[derive(Debug, Clone, PartialEq)]
+struct Header {
+    description: String,
+    status: String,
+    product_id: Uuid,
+    customer_id: String,
+    insync: bool,
+    start_date: Option<DateTime<Utc>>,
+    end_date: Option<DateTime<Utc>>,
+    note: Option<String>,
+}
+
+impl Header {
+    fn of<L: Lifecycle>(meta: &SubscriptionMeta<L>) -> Header {
+        let truncate = |d: Option<DateTime<Utc>>| d.map(|d| d.trunc_subsecs(6));
+        Header {
+            description: meta.description.clone(),
+            status: L::STATUS.as_str().to_owned(),
+            product_id: meta.product.product_id,
+            customer_id: meta.customer_id.clone(),
+            insync: meta.insync,
+            start_date: truncate(meta.start_date),
+            end_date: truncate(meta.end_date),
+            note: normalized_note(&meta.note),
+        }
+    }
+
+    fn of_row(row: &subscriptions::Model) -> Header {
+        Header {
+            description: row.description.clone(),
+            status: row.status.clone(),
+            product_id: row.product_id,
+            customer_id: row.customer_id.clone(),
+            insync: row.insync,
+            start_date: row.start_date,
+            end_date: row.end_date,
+            note: row.note.clone(),
+        }
+    }
+
+    fn values(&self, id: Uuid, version: i32) -> Vec<Value> {
+        vec![
+            id.into(),
+            version.into(),
+            self.description.clone().into(),
+            self.status.clone().into(),
+            self.product_id.into(),
+            self.customer_id.clone().into(),
+            self.insync.into(),
+            self.start_date.into(),
+            self.end_date.into(),
+            self.note.clone().into(),
+        ]
+    }
+}
+
+/// The instances `rows` holds, as [`InstanceState`]s.
+fn states_of(rows: &Rows) -> HashMap<Uuid, InstanceState> {
+    let mut out: HashMap<Uuid, InstanceState> = rows
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                i.id,
+                InstanceState {
+                    label: i.label.clone(),
+                    values: BTreeMap::new(),
+                },
+            )
+        })
+        .collect();
+    for v in &rows.values {
+        if let Some(state) = out.get_mut(&v.instance) {
+            state
+                .values
+                .entry(v.resource_type.to_owned())
+                .or_default()
+                .push(v.value.clone());
+        }
+    }
+    out
+}
+
+/// The base of a subscription just loaded from `graph`, or `None` when its model cannot be
+/// written (then a save falls back to comparing with the database only).
+fn base_of<P: Product>(sub: &P, graph: &Graph) -> Option<Base> {
+    let id = sub.meta().subscription_id;
+    let mut w = Writer::new(id);
+    sub.__write(&mut w);
+    let rows = w.finish().ok()?;
+    let stored = graph
+        .instances
+        .iter()
+        .filter(|(_, i)| i.owner == id)
+        .map(|(iid, i)| {
+            (
+                *iid,
+                InstanceState {
+                    label: i.label.clone(),
+                    values: i.values.clone(),
+                },
+            )
+        })
+        .collect();
+    Some(Base {
+        subscription: id,
+        header: Header::of(sub.meta()),
+        stored,
+        written: states_of(&rows),
+    })
+}
+
+/// The base a subscription carries, if it is this subscription's.
+fn base_in<L>(meta: &SubscriptionMeta<L>) -> Option<&Base> {
+    meta.stored
+        .0
+        .as_ref()?
+        .downcast_ref::<Base>()
+        .filter(|b| b.subscription == meta.subscription_id)
+}
+
 /// What a save writes.
 #[derive(Default)]
 struct Writes {
@@ -754,15 +927,30 @@ struct Writes {
     delete_instances: Vec<Uuid>,
     new_instances: Vec<(Uuid, Uuid, Uuid, Option<String>)>,
     label_updates: Vec<(Uuid, Option<String>)>,
-    replace_values: Vec<Uuid>,
+    /// (instance, resource type) whose stored values are replaced.
+    replace_values: Vec<(Uuid, Uuid)>,
     new_values: Vec<(Uuid, Uuid, String)>,
     replace_relations: Vec<Uuid>,
     new_relations: Vec<RelationRow>,
-    /// Which subscriptions changed.
+    /// Which subscriptions' rows were inserted or updated (their `version` moves).
     touched: Vec<bool>,
+    /// Each subscription's base once the save commits.
+    bases: Vec<Base>,
 }
 
-/// Compares what each subscription holds with what is stored, and lists the rows to write.
+/// The conflict of a save with another writer's change to a row it changes too.
+fn conflict<L>(meta: &SubscriptionMeta<L>) -> SubscriptionError {
+    SubscriptionError::Conflict {
+        id: meta.subscription_id,
+        version: meta.version,
+    }
+}
+
+/// Compares what each subscription holds with its base and with what is stored, and lists the
+/// rows to write: only what the program changed since the subscription was loaded (or last
+/// saved), and only where nobody else changed the same row since (otherwise `Conflict`).
+/// Another writer's changes to other rows are kept. A subscription without a base (never
+/// loaded) is compared with what is stored.
 fn plan_writes<P: Product>(
     subs: &[P],
     written: &[Rows],
@@ -775,163 +963,174 @@ fn plan_writes<P: Product>(
         existing,
         owned_by,
     } = stored;
-    let Writes {
-        mut new_subs,
-        mut updates,
-        mut delete_instances,
-        mut new_instances,
-        mut label_updates,
-        mut replace_values,
-        mut new_values,
-        mut replace_relations,
-        mut new_relations,
-        ..
-    } = Writes::default();
-    let mut touched = vec![false; subs.len()];
-
+    let mut out = Writes {
+        touched: vec![false; subs.len()],
+        ..Writes::default()
+    };
     for (i, (sub, rows)) in subs.iter().zip(written).enumerate() {
         let meta = sub.meta();
         let id = meta.subscription_id;
-        let status = <P::Lifecycle as Lifecycle>::STATUS.as_str();
-        let note = normalized_note(&meta.note);
-        let truncate = |d: Option<DateTime<Utc>>| d.map(|d| d.trunc_subsecs(6));
+        let base = base_in(meta);
+        let ours = states_of(rows);
+        let mut after = ours.clone();
         let mut changed = false;
         let owned: HashSet<Uuid> = rows.instances.iter().map(|r| r.id).collect();
         for old in owned_by.get(&id).into_iter().flatten() {
-            if !owned.contains(old) {
-                delete_instances.push(*old);
+            // an instance the program never saw was added by another writer: it stays
+            let known = base.is_none_or(|b| b.stored.contains_key(old));
+            if !owned.contains(old) && known {
+                out.delete_instances.push(*old);
                 changed = true;
             }
-        }
-        let mut values_by: HashMap<Uuid, Vec<(&str, &str)>> = HashMap::new();
-        for v in &rows.values {
-            values_by
-                .entry(v.instance)
-                .or_default()
-                .push((v.resource_type, &v.value));
         }
         let mut relations_by: HashMap<Uuid, Vec<&RelationRow>> = HashMap::new();
         for r in &rows.relations {
             relations_by.entry(r.parent).or_default().push(r);
         }
         for inst in &rows.instances {
-            let vals = values_by.remove(&inst.id).unwrap_or_default();
+            let state = &ours[&inst.id];
             let rels = relations_by.remove(&inst.id).unwrap_or_default();
-            let stored = existing.get(&inst.id).filter(|e| e.block == inst.block);
-            match stored {
-                None => {
-                    if existing.contains_key(&inst.id) {
-                        // the same id now holds another block type: replace the instance
-                        delete_instances.push(inst.id);
-                    }
-                    new_instances.push((inst.id, id, block_ids[inst.block], inst.label.clone()));
-                    new_values.extend(
-                        vals.iter()
-                            .map(|(rt, v)| (inst.id, rt_ids[*rt], (*v).to_owned())),
-                    );
-                    new_relations.extend(rels.into_iter().cloned());
-                    changed = true;
+            let theirs = existing.get(&inst.id).filter(|e| e.block == inst.block);
+            let Some(e) = theirs else {
+                if base.is_some_and(|b| b.stored.contains_key(&inst.id)) {
+                    // deleted by another writer since the load
+                    return Err(conflict(meta));
                 }
-                Some(e) => {
-                    if e.label != inst.label {
-                        label_updates.push((inst.id, inst.label.clone()));
-                        changed = true;
-                    }
-                    // per resource type, in order: rows written by others may interleave
-                    let same_values = by_resource_type(
-                        e.values
+                if existing.contains_key(&inst.id) {
+                    // the same id now holds another block type: replace the instance
+                    out.delete_instances.push(inst.id);
+                }
+                out.new_instances
+                    .push((inst.id, id, block_ids[inst.block], inst.label.clone()));
+                for (rt, values) in &state.values {
+                    out.new_values.extend(
+                        values
                             .iter()
-                            .map(|(a, b)| (a.as_str(), b.as_str()))
-                            .collect(),
-                    ) == by_resource_type(vals.clone());
-                    if !same_values {
-                        replace_values.push(inst.id);
-                        new_values.extend(
-                            vals.iter()
-                                .map(|(rt, v)| (inst.id, rt_ids[*rt], (*v).to_owned())),
-                        );
-                        changed = true;
-                    }
-                    let mut old_rels = e.relations.clone();
-                    old_rels.sort();
-                    let mut new_rels: Vec<(String, i32, Uuid)> = rels
-                        .iter()
-                        .map(|r| (r.attribute.to_owned(), r.order, r.child))
-                        .collect();
-                    new_rels.sort();
-                    if old_rels != new_rels {
-                        replace_relations.push(inst.id);
-                        new_relations.extend(rels.into_iter().cloned());
-                        changed = true;
-                    }
+                            .map(|v| (inst.id, rt_ids[rt.as_str()], v.clone())),
+                    );
                 }
+                out.new_relations.extend(rels.into_iter().cloned());
+                changed = true;
+                continue;
+            };
+            let their_values = by_resource_type(
+                e.values
+                    .iter()
+                    .map(|(a, b)| (a.as_str(), b.as_str()))
+                    .collect(),
+            );
+            let their_state = InstanceState {
+                label: e.label.clone(),
+                values: their_values
+                    .iter()
+                    .map(|(rt, vs)| {
+                        (
+                            (*rt).to_owned(),
+                            vs.iter().map(|v| (*v).to_owned()).collect(),
+                        )
+                    })
+                    .collect(),
+            };
+            // the program's starting point, and the database's then
+            let (then_written, then_stored) = match base {
+                Some(b) => (
+                    b.written.get(&inst.id).cloned().unwrap_or_default(),
+                    b.stored.get(&inst.id).cloned().unwrap_or_default(),
+                ),
+                None => (their_state.clone(), their_state.clone()),
+            };
+            let merged = after.get_mut(&inst.id).expect("one state per instance");
+            merged.label = e.label.clone();
+            if state.label != then_written.label {
+                if e.label != then_stored.label {
+                    return Err(conflict(meta));
+                }
+                out.label_updates.push((inst.id, inst.label.clone()));
+                merged.label = inst.label.clone();
+                changed = true;
+            }
+            let rts: BTreeSet<&String> = state
+                .values
+                .keys()
+                .chain(their_state.values.keys())
+                .chain(then_written.values.keys())
+                .collect();
+            let none = Vec::new();
+            merged.values = their_state.values.clone();
+            for rt in rts {
+                let mine = state.values.get(rt).unwrap_or(&none);
+                if mine == then_written.values.get(rt).unwrap_or(&none) {
+                    continue;
+                }
+                let now = their_state.values.get(rt).unwrap_or(&none);
+                if now != then_stored.values.get(rt).unwrap_or(&none) {
+                    // the program and another writer both changed this value
+                    return Err(conflict(meta));
+                }
+                // a value the program or the database holds has its resource type's id
+                let rt_id = || rt_ids[rt.as_str()];
+                if !now.is_empty() {
+                    out.replace_values.push((inst.id, rt_id()));
+                }
+                out.new_values
+                    .extend(mine.iter().map(|v| (inst.id, rt_id(), v.clone())));
+                if mine.is_empty() {
+                    merged.values.remove(rt);
+                } else {
+                    merged.values.insert(rt.clone(), mine.clone());
+                }
+                changed = true;
+            }
+            let mut old_rels = e.relations.clone();
+            old_rels.sort();
+            let mut new_rels: Vec<(String, i32, Uuid)> = rels
+                .iter()
+                .map(|r| (r.attribute.to_owned(), r.order, r.child))
+                .collect();
+            new_rels.sort();
+            if old_rels != new_rels {
+                out.replace_relations.push(inst.id);
+                out.new_relations.extend(rels.into_iter().cloned());
+                changed = true;
             }
         }
+        let header = Header::of(meta);
         match headers.get(&id) {
             None => {
-                new_subs.push([
+                out.new_subs.push([
                     id.into(),
-                    meta.description.clone().into(),
-                    status.into(),
-                    meta.product.product_id.into(),
-                    meta.customer_id.clone().into(),
-                    meta.insync.into(),
-                    truncate(meta.start_date).into(),
-                    truncate(meta.end_date).into(),
-                    note.into(),
+                    header.description.clone().into(),
+                    header.status.clone().into(),
+                    header.product_id.into(),
+                    header.customer_id.clone().into(),
+                    header.insync.into(),
+                    header.start_date.into(),
+                    header.end_date.into(),
+                    header.note.clone().into(),
                     1i32.into(),
                 ]);
-                touched[i] = true;
+                out.touched[i] = true;
             }
             Some(h) => {
-                if h.version != meta.version {
-                    return Err(SubscriptionError::Conflict {
-                        id,
-                        version: meta.version,
-                    });
-                }
-                let header_changed = h.description != meta.description
-                    || h.status != status
-                    || h.product_id != meta.product.product_id
-                    || h.customer_id != meta.customer_id
-                    || h.insync != meta.insync
-                    || h.start_date != truncate(meta.start_date)
-                    || h.end_date != truncate(meta.end_date)
-                    || h.note != note;
-                if header_changed || changed {
-                    updates.push((
-                        i,
-                        vec![
-                            id.into(),
-                            meta.version.into(),
-                            meta.description.clone().into(),
-                            status.into(),
-                            meta.product.product_id.into(),
-                            meta.customer_id.clone().into(),
-                            meta.insync.into(),
-                            truncate(meta.start_date).into(),
-                            truncate(meta.end_date).into(),
-                            note.into(),
-                        ],
-                    ));
-                    touched[i] = true;
+                // without a base, any change is written with the row, as a version check
+                let then = base.map_or_else(|| Header::of_row(h), |b| b.header.clone());
+                if header != then || (base.is_none() && changed) {
+                    if h.version != meta.version {
+                        return Err(conflict(meta));
+                    }
+                    out.updates.push((i, header.values(id, meta.version)));
+                    out.touched[i] = true;
                 }
             }
         }
+        out.bases.push(Base {
+            subscription: id,
+            header,
+            stored: after,
+            written: ours,
+        });
     }
-
-    Ok(Writes {
-        new_subs,
-        updates,
-        delete_instances,
-        new_instances,
-        label_updates,
-        replace_values,
-        new_values,
-        replace_relations,
-        new_relations,
-        touched,
-    })
+    Ok(out)
 }
 
 /// Refuses to remove instances that subscriptions outside `ids` use: it would cut their
@@ -1056,13 +1255,7 @@ async fn apply_writes<P: Product, T: ConnectionTrait>(
         txn.execute_raw(build(backend, &stmt)).await?;
         stats.statements += 1;
     }
-    stats.statements += delete_where_in(
-        txn,
-        "subscription_instance_values",
-        "subscription_instance_id",
-        &replace_values,
-    )
-    .await?;
+    stats.statements += delete_values(txn, &replace_values).await?;
     stats.values_written = new_values.len();
     stats.statements += insert_rows(
         txn,
@@ -1132,17 +1325,65 @@ async fn write_all<P: Product, T: ConnectionTrait>(
     subs: &[P],
     written: &[Rows],
     ids: &[Uuid],
-) -> Result<(SaveStats, Vec<bool>, HashSet<Uuid>), SubscriptionError> {
+) -> Result<Saved, SubscriptionError> {
     let stored = read_stored(txn, ids).await?;
-    let (block_ids, rt_ids) = metadata_ids(txn, written).await?;
+    let (block_ids, rt_ids) = metadata_ids(txn, written, &stored).await?;
     let mut writes = plan_writes(subs, written, &stored, &block_ids, &rt_ids)?;
     if !writes.delete_instances.is_empty() {
         check_in_use(txn, ids, &writes.delete_instances).await?;
     }
     let touched = std::mem::take(&mut writes.touched);
+    let bases = std::mem::take(&mut writes.bases);
     let stats = apply_writes(txn, subs, writes).await?;
     let before: HashSet<Uuid> = stored.headers.keys().copied().collect();
-    Ok((stats, touched, before))
+    Ok(Saved {
+        stats,
+        touched,
+        before,
+        bases,
+    })
+}
+
+/// What [`write_all`] did.
+struct Saved {
+    stats: SaveStats,
+    /// Which subscriptions' rows were inserted or updated.
+    touched: Vec<bool>,
+    /// Which subscriptions were stored before.
+    before: HashSet<Uuid>,
+    /// Each subscription's base from now on.
+    bases: Vec<Base>,
+}
+
+/// Deletes the values of (instance, resource type) `pairs`, [`CHUNK`] pairs to a statement;
+/// returns the number of statements.
+async fn delete_values<T: ConnectionTrait>(
+    txn: &T,
+    pairs: &[(Uuid, Uuid)],
+) -> Result<usize, SubscriptionError> {
+    let backend = txn.get_database_backend();
+    let mut statements = 0;
+    for chunk in pairs.chunks(CHUNK) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|k| format!("({})", placeholders(backend, 2 * k + 1, 2)))
+            .collect();
+        let values: Vec<Value> = chunk
+            .iter()
+            .flat_map(|(i, rt)| [Value::from(*i), Value::from(*rt)])
+            .collect();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "DELETE FROM subscription_instance_values \
+                 WHERE (subscription_instance_id, resource_type_id) IN ({})",
+                tuples.join(", ")
+            ),
+            values,
+        ))
+        .await?;
+        statements += 1;
+    }
+    Ok(statements)
 }
 
 /// Inserts `rows` into `table`, [`CHUNK`] rows to a statement; returns the number of statements.
