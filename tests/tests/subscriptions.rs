@@ -310,6 +310,13 @@ async fn racing_batches_save_each_subscription_once_mysql() {
     racing_batches_save_each_subscription_once(Backend::MySql).await;
 }
 
+/// On SQLite, from two pools (as from two processes): one waits its turn or gets `Conflict`,
+/// never the driver's "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_batches_save_each_subscription_once_sqlite() {
+    racing_batches_save_each_subscription_once(Backend::Sqlite).await;
+}
+
 /// Another writer playing orchestrator-core: it updates value rows in place and leaves the
 /// subscription row (and so `version`) alone.
 async fn set_value(conn: &DatabaseConnection, subscription: uuid::Uuid, rt: &str, value: &str) {

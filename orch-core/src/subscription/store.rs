@@ -574,17 +574,18 @@ pub async fn save_all<P: Product, C: Connection>(
         );
     }
     let ids: Vec<Uuid> = subs.iter().map(|s| s.meta().subscription_id).collect();
+    let busy = |e: SubscriptionError| busy_is_conflict(e, &subs[0]);
     let txn = db.begin().await?;
     let result = write_all(&txn, subs, &written, &ids).await;
     let saved = match result {
         Ok(done) => {
-            txn.commit().await?;
+            txn.commit().await.map_err(|e| busy(e.into()))?;
             done
         }
         Err(e) => {
             // roll back now: a dropped transaction may hold locks until its connection is reused
             txn.rollback().await?;
-            return Err(e);
+            return Err(busy(e));
         }
     };
 
@@ -936,6 +937,29 @@ struct Writes {
     touched: Vec<bool>,
     /// Each subscription's base once the save commits.
     bases: Vec<Base>,
+}
+
+/// SQLite's "database is locked" during a save as the `Conflict` it is: another process was
+/// writing the same database at the same moment (SQLite cannot wait for a writer while this
+/// transaction holds its read lock). Like any conflict: load again and save again.
+fn busy_is_conflict<P: Product>(err: SubscriptionError, first: &P) -> SubscriptionError {
+    use sea_orm::sqlx::error::DatabaseError as _;
+    let busy = match &err {
+        SubscriptionError::Db(
+            sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+            | sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)),
+        ) => match &**e {
+            sea_orm::sqlx::Error::Database(d) => d
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .and_then(|s| s.code())
+                .and_then(|c| c.parse::<i32>().ok())
+                // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes
+                .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+            _ => false,
+        },
+        _ => false,
+    };
+    if busy { conflict(first.meta()) } else { err }
 }
 
 /// The conflict of a save with another writer's change to a row it changes too.
