@@ -82,18 +82,7 @@ fn backfill_list(
     let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
     let si = Alias::new("si");
     let mut selects = values.iter().enumerate().map(|(k, value)| {
-        let has_value = Query::select()
-            .expr(Expr::val(1))
-            .from_as("subscription_instance_values", Alias::new("v"))
-            .and_where(
-                Expr::col((Alias::new("v"), "subscription_instance_id"))
-                    .equals((si.clone(), "subscription_instance_id")),
-            )
-            .and_where(
-                Expr::col((Alias::new("v"), "resource_type_id"))
-                    .eq(resource_type_id(resource_type)),
-            )
-            .to_owned();
+        let has_value = value_of(&si, resource_type);
         Query::select()
             .expr(id_with_prefix(backend, now + k as u64))
             .column((si.clone(), "subscription_instance_id"))
@@ -121,6 +110,22 @@ fn backfill_list(
             .expect("columns match the select")
             .to_owned(),
     ))
+}
+
+/// `SELECT 1` from the values of `resource_type` on the instance aliased `si`: a backfill
+/// fills an instance where this finds nothing.
+fn value_of(si: &Alias, resource_type: &str) -> SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as("subscription_instance_values", Alias::new("v"))
+        .and_where(
+            Expr::col((Alias::new("v"), "subscription_instance_id"))
+                .equals((si.clone(), "subscription_instance_id")),
+        )
+        .and_where(
+            Expr::col((Alias::new("v"), "resource_type_id")).eq(resource_type_id(resource_type)),
+        )
+        .to_owned()
 }
 
 /// A fresh id whose first 48 bits are `prefix` and the rest random, evaluated per row.
@@ -494,18 +499,7 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
             value,
         } => {
             let si = Alias::new("si");
-            let has_value = Query::select()
-                .expr(Expr::val(1))
-                .from_as("subscription_instance_values", Alias::new("v"))
-                .and_where(
-                    Expr::col((Alias::new("v"), "subscription_instance_id"))
-                        .equals((si.clone(), "subscription_instance_id")),
-                )
-                .and_where(
-                    Expr::col((Alias::new("v"), "resource_type_id"))
-                        .eq(resource_type_id(resource_type)),
-                )
-                .to_owned();
+            let has_value = value_of(&si, resource_type);
             let select = Query::select()
                 .expr(new_id(backend))
                 .column((si.clone(), "subscription_instance_id"))
