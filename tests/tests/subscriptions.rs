@@ -443,3 +443,74 @@ tests::per_backend!(
     both_changing_one_value_is_a_conflict,
     a_block_deleted_by_another_writer_is_a_conflict
 );
+
+/// The blocks a block holds, compared three ways too: another writer points the user at another
+/// group after orch loaded the user. orch changing only a value keeps that; orch pointing the
+/// user at a group as well is a `Conflict` and writes nothing.
+async fn another_writers_change_to_a_relation(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let first = active_group(conn, "first").await;
+    let second = active_group(conn, "second").await;
+    let third = active_group(conn, "third").await;
+    let mut user: UserInactive = User::from_product(conn, "User internal", "customer-1")
+        .await
+        .unwrap();
+    user.user.group = first.user_group.clone().into_lifecycle().unwrap();
+    user.user.username = Some("u".into());
+    user.save(conn).await.unwrap();
+    let id = user.meta.subscription_id;
+    let user_block = user.user.meta.subscription_instance_id;
+    let repoint = |group: &UserGroup| {
+        let backend = conn.get_database_backend();
+        let sql = if backend == sea_orm::DbBackend::Postgres {
+            "UPDATE subscription_instance_relations SET depends_on_id = $1 \
+             WHERE in_use_by_id = $2 AND domain_model_attr = 'group'"
+        } else {
+            "UPDATE subscription_instance_relations SET depends_on_id = ? \
+             WHERE in_use_by_id = ? AND domain_model_attr = 'group'"
+        };
+        sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                group.user_group.meta.subscription_instance_id.into(),
+                user_block.into(),
+            ],
+        )
+    };
+    let group_of = |u: &User<Initial>| u.user.group.meta.subscription_instance_id;
+
+    let mut loaded = User::<Initial>::from_subscription(conn, id).await.unwrap();
+    conn.execute_raw(repoint(&second)).await.unwrap();
+    loaded.user.username = Some("renamed".into());
+    loaded.save(conn).await.unwrap();
+    let stored = User::<Initial>::from_subscription(conn, id).await.unwrap();
+    assert_eq!(stored.user.username.as_deref(), Some("renamed"));
+    assert_eq!(
+        group_of(&stored),
+        second.user_group.meta.subscription_instance_id,
+        "the other writer's relation is kept"
+    );
+
+    let mut loaded = stored;
+    conn.execute_raw(repoint(&first)).await.unwrap();
+    loaded.user.group = third.user_group.clone().into_lifecycle().unwrap();
+    loaded.user.username = Some("again".into());
+    let err = loaded.save(conn).await.unwrap_err();
+    assert!(matches!(err, SubscriptionError::Conflict { .. }), "{err}");
+    let stored = User::<Initial>::from_subscription(conn, id).await.unwrap();
+    assert_eq!(
+        group_of(&stored),
+        first.user_group.meta.subscription_instance_id
+    );
+    assert_eq!(
+        stored.user.username.as_deref(),
+        Some("renamed"),
+        "nothing written"
+    );
+}
+
+tests::per_backend!(another_writers_change_to_a_relation);

@@ -796,6 +796,21 @@ pub(crate) struct Base {
 struct InstanceState {
     label: Option<String>,
     values: BTreeMap<String, Vec<String>>,
+    /// The blocks each field holds, in order.
+    children: BTreeMap<String, Vec<Uuid>>,
+}
+
+/// Relations as (field, order, child) rows, as the blocks each field holds in order.
+fn children_of<'a>(
+    rows: impl Iterator<Item = (&'a str, i32, Uuid)>,
+) -> BTreeMap<String, Vec<Uuid>> {
+    let mut sorted: Vec<(&str, i32, Uuid)> = rows.collect();
+    sorted.sort();
+    let mut out: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+    for (field, _, child) in sorted {
+        out.entry(field.to_owned()).or_default().push(child);
+    }
+    out
 }
 
 /// The columns of a `subscriptions` row a save writes, as the program has them.
@@ -866,6 +881,12 @@ fn states_of(rows: &Rows) -> HashMap<Uuid, InstanceState> {
                 InstanceState {
                     label: i.label.clone(),
                     values: BTreeMap::new(),
+                    children: children_of(
+                        rows.relations
+                            .iter()
+                            .filter(|r| r.parent == i.id)
+                            .map(|r| (r.attribute, r.order, r.child)),
+                    ),
                 },
             )
         })
@@ -899,6 +920,7 @@ fn base_of<P: Product>(sub: &P, graph: &Graph) -> Option<Base> {
                 InstanceState {
                     label: i.label.clone(),
                     values: i.values.clone(),
+                    children: i.children.clone(),
                 },
             )
         })
@@ -1044,6 +1066,11 @@ fn plan_writes<P: Product>(
                     .collect(),
             );
             let their_state = InstanceState {
+                children: children_of(
+                    e.relations
+                        .iter()
+                        .map(|(field, order, child)| (field.as_str(), *order, *child)),
+                ),
                 label: e.label.clone(),
                 values: their_values
                     .iter()
@@ -1105,16 +1132,15 @@ fn plan_writes<P: Product>(
                 }
                 changed = true;
             }
-            let mut old_rels = e.relations.clone();
-            old_rels.sort();
-            let mut new_rels: Vec<(String, i32, Uuid)> = rels
-                .iter()
-                .map(|r| (r.attribute.to_owned(), r.order, r.child))
-                .collect();
-            new_rels.sort();
-            if old_rels != new_rels {
+            // the blocks the instance holds: as values, three ways
+            merged.children = their_state.children.clone();
+            if state.children != then_written.children {
+                if their_state.children != then_stored.children {
+                    return Err(conflict(meta));
+                }
                 out.replace_relations.push(inst.id);
                 out.new_relations.extend(rels.into_iter().cloned());
+                merged.children = state.children.clone();
                 changed = true;
             }
         }
