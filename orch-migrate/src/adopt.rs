@@ -332,8 +332,9 @@ pub async fn adopt(db: &DatabaseConnection, migrator: &Migrator) -> anyhow::Resu
         if core.alembic {
             anyhow::bail!(
                 "this orchestrator-core database lacks part of the core schema: {}. Bring it up to \
-                 date with orchestrator-core's own migrations (`db upgrade heads`), or record the \
-                 core schema as applied anyway with `stamp {} --force`{}",
+                 date with orchestrator-core's own migrations (`db upgrade heads`), create what \
+                 is missing with `complete`, or record the core schema as applied anyway with \
+                 `stamp {} --force`{}",
                 core.missing(),
                 schema::m20250101_000001_create_orchestrator_core_tables::NAME,
                 core.details()
@@ -420,4 +421,100 @@ pub async fn recover(
     Ok(core.tables)
     })
     .await
+}
+
+/// Creates what an adopted PostgreSQL core schema lacks of the definitions
+/// [`CoreSchema::missing_definitions`] lists, where that touches no data: the trigger function,
+/// constraints, indexes and triggers, in one transaction (all or nothing). A missing or
+/// different column is not completed: it is refused with the list, since changing a column's
+/// type can fail on, or change, the rows it holds. Takes the migration lock. Returns the
+/// statements run.
+pub async fn complete(
+    db: &DatabaseConnection,
+    url: &str,
+    migrator: &Migrator,
+) -> anyhow::Result<Vec<String>> {
+    use sea_orm::TransactionTrait;
+    locked(url, db.get_database_backend(), async {
+        if db.get_database_backend() != DbBackend::Postgres {
+            anyhow::bail!(
+                "complete works on PostgreSQL, where the core schema is checked definition by \
+                 definition; on this backend run `recover` for a half-built schema"
+            );
+        }
+        let core = inspect(db, migrator).await?;
+        if core.recorded {
+            anyhow::bail!("the core schema is recorded as applied: there is nothing to complete");
+        }
+        if !core.missing_tables.is_empty() {
+            anyhow::bail!(
+                "the database lacks core tables ({}): complete adds definitions to the tables \
+                 there are, not tables",
+                core.missing_tables.join(", ")
+            );
+        }
+        let columns: Vec<&String> = core
+            .missing_definitions
+            .iter()
+            .filter(|d| d.starts_with("column "))
+            .collect();
+        if !columns.is_empty() {
+            anyhow::bail!(
+                "not completing: these columns are missing or differ, and changing a column can \
+                 fail on or change its rows; fix them by hand (or with orchestrator-core's own \
+                 migrations):{}",
+                columns
+                    .iter()
+                    .map(|c| format!("\n  - {c}"))
+                    .collect::<String>()
+            );
+        }
+        let txn = db.begin().await?;
+        let mut run = Vec::new();
+        // the function before the triggers that call it; keys before the foreign keys that
+        // need them, and before indexes (a key makes its own index)
+        for phase in ["function ", "key", "constraint ", "index ", "trigger "] {
+            let missing = postgres_expected(db)
+                .await?
+                .difference(&postgres_definitions(&txn).await?)
+                .cloned()
+                .collect::<Vec<_>>();
+            for line in missing {
+                let Some(sql) = definition_sql(&line, phase) else {
+                    continue;
+                };
+                txn.execute_unprepared(&sql)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{sql}: {e}"))?;
+                run.push(sql);
+            }
+        }
+        txn.commit().await?;
+        Ok(run)
+    })
+    .await
+}
+
+/// The statement that creates the definition `line` (as [`postgres_definitions`] writes it), if
+/// it belongs to `phase`: `"key"` for primary keys and unique constraints, `"constraint "` for
+/// the other constraints.
+fn definition_sql(line: &str, phase: &str) -> Option<String> {
+    let (what, definition) = line.split_once(": ")?;
+    let (kind, name) = what.split_once(' ')?;
+    let (table, object) = name.split_once('.').unwrap_or((name, ""));
+    let is_key = definition.starts_with("PRIMARY KEY") || definition.starts_with("UNIQUE");
+    match (kind, phase) {
+        ("function", "function ") => Some(
+            schema::m20250101_000001_create_orchestrator_core_tables::PG_INCREMENT_VERSION
+                .to_owned(),
+        ),
+        ("constraint", "key") if is_key => Some(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {object} {definition}"
+        )),
+        ("constraint", "constraint ") if !is_key => Some(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {object} {definition}"
+        )),
+        ("index", "index ") | ("trigger", "trigger ") => Some(definition.to_owned()),
+        _ => None,
+    }
 }

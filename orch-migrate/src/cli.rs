@@ -133,6 +133,9 @@ enum Command {
     /// Drop the empty core tables that an interrupted first `up` left (MariaDB commits each
     /// table at once), so that `up` can create the schema again.
     Recover,
+    /// Create what an existing PostgreSQL core schema lacks (indexes, constraints, triggers,
+    /// the trigger function), so that `up` can adopt it; columns are left to a person.
+    Complete,
     /// Drop the tables orch manages (the core schema's and seaql_migrations, no other), then
     /// apply all migrations. Asks first on a terminal; needs --yes without one.
     Fresh {
@@ -400,6 +403,15 @@ async fn execute(
         Command::Unstamp { migration } => {
             present::unstamp(conn, url, migrator, &migration).await?;
             println!("Removed the record of {migration}; nothing was rolled back");
+        }
+        Command::Complete => {
+            let run = adopt::complete(conn, url, migrator).await?;
+            if run.is_empty() {
+                println!("Nothing to complete: the core schema has every definition");
+            }
+            for sql in run {
+                println!("{sql}");
+            }
         }
         Command::Recover => {
             let dropped = adopt::recover(conn, url, migrator).await?;

@@ -393,8 +393,8 @@ async fn a_partial_orchestrator_database_is_refused() {
             format!(
                 "this orchestrator-core database lacks part of the core schema: {lacking} of the \
                  17 core tables ({missing}). Bring it up to date with orchestrator-core's own \
-                 migrations (`db upgrade heads`), or record the core schema as applied anyway \
-                 with `stamp {CORE} --force`"
+                 migrations (`db upgrade heads`), create what is missing with `complete`, or \
+                 record the core schema as applied anyway with `stamp {CORE} --force`"
             )
         );
         assert_eq!(

@@ -1591,3 +1591,64 @@ async fn an_orchestrator_core_database_without_an_index_is_not_adopted() {
         format!("Recorded {WORKSHOP}: already present in the database\n")
     );
 }
+
+/// `complete` creates what orchestrator-core's database lacks of the core schema (a foreign key,
+/// an index, a version trigger), all in one transaction, so that `up` adopts it; a column that
+/// differs is left to a person, with the list.
+#[tokio::test]
+async fn complete_creates_missing_definitions_but_not_columns() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::orchestrator_core_workshop().await else {
+        return;
+    };
+    for sql in [
+        "ALTER TABLE fixed_inputs DROP CONSTRAINT fixed_inputs_product_id_fkey",
+        "DROP INDEX ix_subscription_instance_values_resource_type_id",
+        "DROP TRIGGER subscriptions_increment_version_trigger ON subscriptions",
+    ] {
+        db.conn.execute_unprepared(sql).await.unwrap();
+    }
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("create what is missing with `complete`"),
+        "{}",
+        run.stderr
+    );
+    let run = work.run(&db.url, App::Workshop, &["complete"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "ALTER TABLE fixed_inputs ADD CONSTRAINT fixed_inputs_product_id_fkey FOREIGN KEY (product_id) \
+         REFERENCES products(product_id) ON DELETE CASCADE\n\
+         CREATE INDEX ix_subscription_instance_values_resource_type_id ON subscription_instance_values \
+         USING btree (resource_type_id)\n\
+         CREATE TRIGGER subscriptions_increment_version_trigger BEFORE UPDATE ON subscriptions FOR EACH \
+         ROW EXECUTE FUNCTION increment_version()\n"
+    );
+    let run = work.run(&db.url, App::Workshop, &["complete"]);
+    assert_eq!(
+        run.stdout,
+        "Nothing to complete: the core schema has every definition\n"
+    );
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    work.run(&db.url, App::Workshop, &["check"]).code(0);
+
+    let Some(other) = TestDb::orchestrator_core_workshop().await else {
+        return;
+    };
+    other
+        .conn
+        .execute_unprepared("ALTER TABLE subscription_metadata ALTER COLUMN metadata DROP NOT NULL")
+        .await
+        .unwrap();
+    let run = work.run(&other.url, App::Workshop, &["complete"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("\n  - column subscription_metadata.metadata: jsonb NOT NULL"),
+        "{}",
+        run.stderr
+    );
+}

@@ -106,7 +106,7 @@ pub(crate) const VERSION_TRIGGERS: [(&str, &str, &str); 2] = [
 ];
 
 /// orchestrator-core's `increment_version()` trigger function (PostgreSQL).
-const PG_INCREMENT_VERSION: &str = r#"CREATE OR REPLACE FUNCTION increment_version() RETURNS trigger LANGUAGE plpgsql AS $$
+pub(crate) const PG_INCREMENT_VERSION: &str = r#"CREATE OR REPLACE FUNCTION increment_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.version := OLD.version + 1;
     RETURN NEW;
