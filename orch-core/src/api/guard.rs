@@ -93,7 +93,8 @@ pub(crate) async fn guard(State(guard): State<Guard>, request: Request, next: Ne
         );
         return response;
     }
-    if request.uri().to_string().len() > MAX_URI_BYTES {
+    let uri = request.uri();
+    if uri.path().len() + uri.query().map_or(0, |q| q.len() + 1) > MAX_URI_BYTES {
         return answer(ApiError::new(
             StatusCode::URI_TOO_LONG,
             format!("The URI is longer than {MAX_URI_BYTES} bytes"),

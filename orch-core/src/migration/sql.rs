@@ -97,7 +97,12 @@ fn backfill_list(
     for next in selects {
         select.union(sea_orm::sea_query::UnionType::All, next);
     }
-    Some(Stmt::Insert(
+    Some(insert_values(select))
+}
+
+/// Value rows from `select`, which yields (value id, instance id, resource type id, value).
+fn insert_values(select: SelectStatement) -> Stmt {
+    Stmt::Insert(
         Query::insert()
             .into_table("subscription_instance_values")
             .columns([
@@ -109,7 +114,7 @@ fn backfill_list(
             .select_from(select)
             .expect("columns match the select")
             .to_owned(),
-    ))
+    )
 }
 
 /// `SELECT 1` from the values of `resource_type` on the instance aliased `si`: a backfill
@@ -509,19 +514,7 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
                 .and_where(Expr::col((si, "product_block_id")).eq(block_id(block)))
                 .and_where(Expr::not_exists(has_value))
                 .to_owned();
-            vec![Stmt::Insert(
-                Query::insert()
-                    .into_table("subscription_instance_values")
-                    .columns([
-                        "subscription_instance_value_id",
-                        "subscription_instance_id",
-                        "resource_type_id",
-                        "value",
-                    ])
-                    .select_from(select)
-                    .expect("columns match the select")
-                    .to_owned(),
-            )]
+            vec![insert_values(select)]
         }
         Op::BackfillValues {
             block,
