@@ -1,0 +1,310 @@
+//! The `orch-migrate` command line.
+//!
+//! An app gets the whole CLI over its own products and migrations with a `main` like this one
+//! (the `orch-migrate` binary of this workspace is exactly that, over the workshop example):
+//!
+//! ```ignore
+//! use my_products as _; // link the products, or the registry is empty
+//!
+//! fn main() -> std::process::ExitCode {
+//!     orch_migrate::cli::main(orch_migrate::App {
+//!         name: "my-app-migrate",
+//!         migrations: my_products::migrations::migrations,
+//!         migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"),
+//!     })
+//! }
+//! ```
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use orch_core::SUBSCRIPTION_MODEL_REGISTRY;
+use orch_core::migration::MigrationList;
+use sea_orm::DatabaseConnection;
+
+use crate::migrator::Migrator;
+use crate::{check, db};
+
+mod generate;
+mod migrations;
+mod schema;
+
+/// What an app hands to the CLI: its migrations and where `generate` writes new ones.
+#[derive(Clone, Copy)]
+pub struct App {
+    /// The binary's name, for `--help`.
+    pub name: &'static str,
+    /// The app's domain-model migrations (its generated `migrations::migrations`).
+    pub migrations: MigrationList,
+    /// The directory of the app's migration modules.
+    pub migrations_dir: &'static str,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Create the orchestrator database schema and migrate it"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE, postgres://USER@HOST/DB or mysql://USER@HOST/DB. Also read
+    /// from DATABASE_URL and from a .env file.
+    #[arg(
+        short = 'u',
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        default_value = db::DEFAULT_DATABASE_URL,
+        hide_env_values = true
+    )]
+    database_url: String,
+
+    /// Show what sea-orm-migration does, statement by statement.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare the registered models with the database and write a migration module for the
+    /// difference, asking what the models don't say.
+    Generate {
+        /// What the migration does; its slug names the module.
+        message: String,
+        /// Answers file (TOML) with descriptions, tags, values, renames and confirmations.
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+        /// When questions are left open, write a template answers file with all of them here.
+        #[arg(long, value_name = "FILE")]
+        write_template: Option<PathBuf>,
+        /// Never prompt, even on a terminal.
+        #[arg(long)]
+        no_input: bool,
+        /// Name the module after this UTC time (YYYYMMDDHHMMSS) instead of now.
+        #[arg(long, value_name = "TIME", hide = true)]
+        timestamp: Option<String>,
+    },
+    /// Exit 0 when the models, the migrations directory and the database agree; otherwise
+    /// report what differs and exit 2 (migrations to apply, or files the binary lacks), 3 (a
+    /// migration to generate) or 4 (no product registered).
+    Check {
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Apply pending migrations (all, or the next N).
+    Up {
+        /// Apply only this many.
+        #[arg(short, long)]
+        num: Option<u32>,
+        /// Print the SQL they would run on this database's backend instead of applying them.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Roll back applied migrations (the last one, or the last N).
+    Down {
+        /// Roll back this many.
+        #[arg(short, long, default_value_t = 1)]
+        num: u32,
+        /// Print the SQL they would run on this database's backend instead of running them.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// List applied and pending migrations.
+    Status,
+    /// Record a migration as applied without running it (Alembic's `stamp`, Django's
+    /// `--fake`), when the database already has what it makes; refused otherwise.
+    Stamp {
+        /// The migration.
+        migration: String,
+        /// Record it even though the database does not have what it makes.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the record of the newest applied migration without rolling it back: the way back
+    /// from `stamp`.
+    Unstamp {
+        /// The migration.
+        migration: String,
+    },
+    /// Drop the empty core tables that an interrupted first `up` left (MariaDB commits each
+    /// table at once), so that `up` can create the schema again.
+    Recover,
+    /// Create what an existing PostgreSQL core schema lacks (indexes, constraints, triggers,
+    /// the trigger function), so that `up` can adopt it; columns are left to a person.
+    Complete,
+    /// Drop the tables orch manages (the core schema's and seaql_migrations, no other), then
+    /// apply all migrations. Asks first on a terminal; needs --yes without one.
+    Fresh {
+        /// Do not ask: the data in those tables is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Roll back all applied migrations, then apply all migrations. Asks first on a terminal;
+    /// needs --yes without one.
+    Refresh {
+        /// Do not ask: the data the rollbacks delete is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Roll back all applied migrations (the core schema's rollback drops its tables). Asks
+    /// first on a terminal; needs --yes without one.
+    Reset {
+        /// Do not ask: the data the rollbacks delete is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Report formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+}
+
+/// Runs the CLI with the process arguments and returns the exit code; errors are printed on
+/// stderr.
+pub fn main(app: App) -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(app, std::env::args_os())) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the CLI with the given arguments (the first is the program name).
+///
+/// Returns the exit code: 0, or `check`'s code.
+pub async fn run(
+    app: App,
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+) -> anyhow::Result<u8> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap's own message already says what is wrong
+            e.exit()
+        }
+        Err(e) => {
+            print!("{e}");
+            return Ok(0);
+        }
+    };
+    init_tracing(cli.verbose);
+    let migrator = Migrator::new(app.migrations);
+    let conn = db::connect(&cli.database_url).await?;
+    let ctx = Ctx {
+        app: &app,
+        migrator: &migrator,
+        conn: &conn,
+        url: &cli.database_url,
+    };
+    let result = execute(&ctx, cli.command).await;
+    conn.close().await.ok();
+    result
+}
+
+/// What every command works with.
+struct Ctx<'a> {
+    app: &'a App,
+    migrator: &'a Migrator,
+    conn: &'a DatabaseConnection,
+    url: &'a str,
+}
+
+/// Runs one command; returns its exit code.
+async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Generate {
+            message,
+            answers,
+            write_template,
+            no_input,
+            timestamp,
+        } => {
+            generate::run(
+                ctx,
+                generate::Args {
+                    message,
+                    answers,
+                    write_template,
+                    no_input,
+                    timestamp,
+                },
+            )
+            .await
+        }
+        Command::Check { format } => check(ctx, format).await,
+        Command::Up { num, sql } => migrations::up(ctx, num, sql).await,
+        Command::Down { num, sql } => migrations::down(ctx, num, sql).await,
+        Command::Status => migrations::status(ctx).await,
+        Command::Stamp { migration, force } => migrations::stamp(ctx, migration, force).await,
+        Command::Unstamp { migration } => migrations::unstamp(ctx, migration).await,
+        Command::Complete => schema::complete(ctx).await,
+        Command::Recover => schema::recover(ctx).await,
+        Command::Fresh { yes } => schema::fresh(ctx, yes).await,
+        Command::Refresh { yes } => schema::refresh(ctx, yes).await,
+        Command::Reset { yes } => schema::reset(ctx, yes).await,
+    }
+}
+
+/// `check`: the report, as text or JSON; the exit code says what differs.
+async fn check(ctx: &Ctx<'_>, format: Format) -> anyhow::Result<u8> {
+    let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
+    let report = check::check(
+        ctx.conn,
+        ctx.migrator,
+        registry,
+        Some(Path::new(ctx.app.migrations_dir)),
+    )
+    .await?;
+    match format {
+        Format::Text => print!("{}", report.text()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "clean": report.is_clean(),
+                "exit_code": report.exit_code(),
+                "pending_migrations": report.pending_migrations,
+                "unknown_applied_migrations": report.unknown_applied_migrations,
+                "unbuilt_migrations": report.unbuilt_migrations,
+                "no_products_registered": report.no_products_registered,
+                "changes": report.changes,
+            }))?
+        ),
+    }
+    Ok(report.exit_code())
+}
+
+fn init_tracing(verbose: bool) {
+    let filter = if verbose { "info" } else { "warn" };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ORCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
