@@ -64,7 +64,7 @@ pub use lifecycle::{
 };
 pub use model::{BlockMeta, Product, ProductBlock, ProductInfo, SubscriptionMeta};
 pub use net::{IpNetwork, Ipv4Network, Ipv6Network, PrefixError};
-pub use orch_macros::{FieldValue, block_union, product, product_block};
+pub use orch_macros::{FieldValue, block_union, migrations, product, product_block};
 pub use registry::{
     GlobalRegistry, RegisteredProduct, Registry, RegistryError, SUBSCRIPTION_MODEL_REGISTRY,
 };

@@ -1,5 +1,5 @@
 //! Attribute macros of orch: `#[product_block]`, `#[product]`, `#[block_union]` and
-//! `#[derive(FieldValue)]`. Use them through `orch_core`, which re-exports them.
+//! `#[derive(FieldValue)]`, and `migrations!()`. Use them through `orch_core`, which re-exports them.
 //!
 //! This crate is only the entry points. Each macro is a pipeline of plain functions on
 //! `proc_macro2` tokens, tested without a compiler in between: `attr` reads the macro and field
@@ -11,6 +11,7 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod migrations;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -51,4 +52,16 @@ pub fn block_union(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_derive(FieldValue, attributes(value))]
 pub fn derive_field_value(input: TokenStream) -> TokenStream {
     value::expand(input.into()).into()
+}
+
+/// Declares every migration module of a directory and `pub fn migrations()` listing them, oldest
+/// first, so that the list follows the files: deleting an unapplied migration is the whole undo.
+///
+/// `migrations!()` in `src/migrations/mod.rs` lists that directory; `migrations!("dir")` names
+/// one relative to the package root. A build script printing `cargo::rerun-if-changed=<dir>`
+/// makes Cargo rebuild when a file is added.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    let file = proc_macro::Span::call_site().local_file();
+    migrations::expand(input.into(), file).into()
 }

@@ -8,7 +8,8 @@ use sea_orm_migration::MigratorTraitSelf;
 
 use crate::catalog::Catalog;
 use crate::diff::{self, Changes, Renames};
-use crate::generate::{existing_modules, summary};
+use crate::files::Drift;
+use crate::generate::summary;
 use crate::migrator::Migrator;
 use crate::snapshot::snapshot;
 
@@ -22,6 +23,9 @@ pub struct Report {
     /// Migration files in the migrations directory that this binary was not built with (a
     /// generated module not compiled yet, or a file `mod.rs` does not list).
     pub unbuilt_migrations: Vec<String>,
+    /// Migrations this binary has whose file is gone from a directory `migrations!()` lists (a
+    /// migration undone by deleting it, with the binary not rebuilt since).
+    pub deleted_migrations: Vec<String>,
     /// Whether the registry is empty: a forgotten `register_products!`, or a binary that does
     /// not link the crate that has it. The changes are not compared then.
     pub no_products_registered: bool,
@@ -34,6 +38,7 @@ impl Report {
     pub fn is_clean(&self) -> bool {
         !self.no_products_registered
             && self.unbuilt_migrations.is_empty()
+            && self.deleted_migrations.is_empty()
             && self.pending_migrations.is_empty()
             && self.unknown_applied_migrations.is_empty()
             && self.changes.is_empty()
@@ -50,6 +55,7 @@ impl Report {
         } else if !self.pending_migrations.is_empty()
             || !self.unknown_applied_migrations.is_empty()
             || !self.unbuilt_migrations.is_empty()
+            || !self.deleted_migrations.is_empty()
         {
             2
         } else {
@@ -75,6 +81,12 @@ impl Report {
                 "Migration files this binary was not built with (rebuild it; or, if `mod.rs` does \
                  not list them, remove them or run `generate` to list them): {}\n",
                 self.unbuilt_migrations.join(", ")
+            ));
+        }
+        if !self.deleted_migrations.is_empty() {
+            out.push_str(&format!(
+                "Migrations this binary has whose file is gone (rebuild it): {}\n",
+                self.deleted_migrations.join(", ")
             ));
         }
         if !self.pending_migrations.is_empty() {
@@ -125,6 +137,10 @@ pub async fn check(
         .filter(|k| stored.contains(k))
         .cloned()
         .collect();
+    let drift = match migrations_dir {
+        Some(dir) => Drift::of(dir, &known)?,
+        None => Drift::default(),
+    };
     let mut report = Report {
         pending_migrations: known
             .iter()
@@ -132,13 +148,8 @@ pub async fn check(
             .cloned()
             .collect(),
         unknown_applied_migrations: stored.into_iter().filter(|s| !known.contains(s)).collect(),
-        unbuilt_migrations: match migrations_dir {
-            Some(dir) => existing_modules(dir)?
-                .into_iter()
-                .filter(|m| !known.contains(m))
-                .collect(),
-            None => Vec::new(),
-        },
+        unbuilt_migrations: drift.unbuilt,
+        deleted_migrations: drift.deleted,
         no_products_registered: registry.is_empty(),
         ..Report::default()
     };

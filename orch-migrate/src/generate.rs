@@ -14,8 +14,8 @@ use crate::diff::{self, Changes, Renames};
 use crate::migrator::Migrator;
 use crate::plan::{self, Plan};
 use crate::questions::{self, Prompter, Question};
-use crate::render;
 use crate::snapshot::snapshot;
+use crate::{files, render};
 
 /// What `generate` did.
 #[derive(Debug)]
@@ -32,6 +32,8 @@ pub enum Outcome {
         changes: Box<Changes>,
         /// Its steps.
         plan: Plan,
+        /// What the user must do so that the next build lists it, if anything.
+        note: Option<String>,
     },
 }
 
@@ -53,6 +55,8 @@ pub struct Options<'a> {
     pub now: DateTime<Utc>,
     /// The app's migrations directory.
     pub migrations_dir: &'a Path,
+    /// The app's binary, named in the module's header.
+    pub app: &'a str,
     /// Where to write a template of the unanswered questions, if any.
     pub write_template: Option<&'a Path>,
 }
@@ -172,7 +176,7 @@ pub async fn generate(
         Ok((changes, plan, _)) => (changes, plan),
         Err(open) => {
             if let Some(path) = options.write_template {
-                std::fs::write(path, questions::template(&open)).map_err(|e| {
+                std::fs::write(path, questions::template(&open, options.app)).map_err(|e| {
                     anyhow::anyhow!("cannot write template {}: {e}", path.display())
                 })?;
             }
@@ -183,50 +187,19 @@ pub async fn generate(
             .into());
         }
     };
-    let rendered = render::migration(&plan, options.message, options.now);
+    let rendered = render::migration(&plan, options.message, options.now, options.app);
     let dir = &options
         .migrations_dir
         .canonicalize()
         .unwrap_or_else(|_| options.migrations_dir.to_path_buf());
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("{}.rs", rendered.module));
-    if path.exists() {
-        anyhow::bail!("{} exists already", path.display());
-    }
-    let mut modules = existing_modules(dir)?;
-    modules.push(rendered.module.clone());
-    // write the module first: a mod.rs naming a missing file would not compile
-    std::fs::write(&path, &rendered.source)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    std::fs::write(dir.join("mod.rs"), render::mod_rs(&modules))
-        .map_err(|e| anyhow::anyhow!("cannot write {}/mod.rs: {e}", dir.display()))?;
+    let (path, note) = files::write_module(dir, &rendered)?;
     Ok(Outcome::Written {
         path,
         module: rendered.module,
         changes: Box::new(changes),
         plan,
+        note,
     })
-}
-
-/// The `m*.rs` modules in `dir`, sorted.
-pub fn existing_modules(dir: &Path) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    if !dir.exists() {
-        return Ok(out);
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".rs")
-            && stem.starts_with('m')
-            && stem.len() > 17
-            && stem[1..9].chars().all(|c| c.is_ascii_digit())
-        {
-            out.push(stem.to_owned());
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// A readable list of the changes, for the terminal and for `check`.

@@ -14,6 +14,7 @@
 //! - [`adopt`]: taking over a core schema `up` did not record (orchestrator-core's), and
 //!   clearing what an interrupted first `up` left; [`present`]: whether a migration's effect is
 //!   already in the database, so that `up` records it instead of running it.
+//! - [`files`]: the migrations directory, and whether the binary was built from it.
 //! - [`db`]: connecting, with one-line errors.
 //! - [`cli`]: the `orch-migrate` command line, reusable by any app in a few lines.
 
@@ -25,6 +26,7 @@ pub mod check;
 pub mod cli;
 pub mod db;
 pub mod diff;
+pub mod files;
 pub mod generate;
 pub mod migrator;
 pub mod plan;

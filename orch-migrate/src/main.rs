@@ -6,12 +6,8 @@ use std::process::ExitCode;
 use workshop as _; // link the products so that their registrations are seen
 
 fn main() -> ExitCode {
-    orch_migrate::cli::main(orch_migrate::App {
-        name: "orch-migrate",
-        migrations: workshop::migrations::migrations,
-        migrations_dir: concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../examples/workshop/src/migrations"
-        ),
-    })
+    orch_migrate::cli::main(orch_migrate::app!(
+        workshop::migrations::migrations,
+        "../examples/workshop/src/migrations"
+    ))
 }

@@ -773,10 +773,10 @@ mod tests {
 
     /// Renders `plan`, checks that the module parses, and returns its source.
     fn rendered(plan: &Plan, message: &str) -> String {
-        let r = render::migration(plan, message, at());
+        let r = render::migration(plan, message, at(), "orch-migrate");
         syn::parse_file(&r.source).expect("the module parses");
         assert_eq!(
-            render::migration(plan, message, at()),
+            render::migration(plan, message, at(), "orch-migrate"),
             r,
             "same plan, same bytes"
         );

@@ -484,11 +484,11 @@ impl Prompter for TtyPrompter {
 }
 
 /// A template answers file for `questions`, with each question as a comment and an empty or
-/// `false` value to fill in.
-pub fn template(questions: &[Question]) -> String {
-    let mut out = String::from(
-        "# Answers for `orch-migrate generate`: fill in every value, then run\n\
-         # `orch-migrate generate --answers <this file> \"<message>\"`.\n",
+/// `false` value to fill in; `app` is the binary that reads it.
+pub fn template(questions: &[Question], app: &str) -> String {
+    let mut out = format!(
+        "# Answers for `{app} generate`: fill in every value, then run\n\
+         # `{app} generate --answers <this file> \"<message>\"`.\n",
     );
     let mut current: Option<Vec<String>> = None;
     for q in questions {

@@ -148,6 +148,7 @@ async fn generate(conn: &DatabaseConnection, registry: &Registry, dir: &Path) ->
         now: chrono::DateTime::from_timestamp(1_764_065_700, 0).unwrap(),
         migrations_dir: dir,
         write_template: None,
+        app: "orch-migrate",
     };
     match generate::generate(conn, &Migrator::core_only(), registry, &options, &mut Auto)
         .await

@@ -2476,6 +2476,7 @@ async fn new_root_block(backend: Backend, data: Data) {
         &plan,
         "stats",
         chrono::DateTime::from_timestamp(0, 0).unwrap(),
+        "orch-migrate",
     )
     .source;
     for s in subscriptions::Entity::find().all(fx.conn()).await.unwrap() {
@@ -2823,6 +2824,7 @@ async fn tricky_text(backend: Backend) {
         &plan,
         TRICKY,
         chrono::DateTime::from_timestamp(0, 0).unwrap(),
+        "orch-migrate",
     );
     assert!(source.source.contains("Op::CreateProduct"));
 

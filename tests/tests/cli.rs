@@ -425,12 +425,12 @@ async fn generate_lists_every_open_question_then_uses_the_filled_template() {
     let at = chrono::NaiveDateTime::parse_from_str("20270102030405", "%Y%m%d%H%M%S")
         .unwrap()
         .and_utc();
-    let rendered = render::migration(&plan, "Add users", at);
+    let rendered = render::migration(&plan, "Add users", at, "orch-migrate-test");
     assert_eq!(rendered.module, module);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), rendered.source);
     assert_eq!(
         std::fs::read_to_string(work.migrations().join("mod.rs")).unwrap(),
-        render::mod_rs(&[module.to_owned()])
+        render::MOD_RS
     );
     assert!(
         rendered.source.contains("tag: \"T"),
@@ -1052,7 +1052,10 @@ tag = "USER_EXT"
     let at = chrono::NaiveDateTime::parse_from_str("20270102030405", "%Y%m%d%H%M%S")
         .unwrap()
         .and_utc();
-    assert_eq!(render::migration(&plan, "Add users", at).source, source);
+    assert_eq!(
+        render::migration(&plan, "Add users", at, "orch-migrate-test").source,
+        source
+    );
 }
 
 /// Answers the prompts of `generate` and returns what the terminal showed.
@@ -1651,4 +1654,58 @@ async fn complete_creates_missing_definitions_but_not_columns() {
         "{}",
         run.stderr
     );
+}
+
+/// The binary and the migrations directory must agree before anything reads or changes which
+/// migrations are applied: a migration file the binary was built without (generated or pulled,
+/// not compiled yet) and one deleted while the binary still has it each stop `up`, `down`,
+/// `status` and `generate` with "rebuild", changing nothing; `check` reports both (exit 2).
+#[tokio::test]
+async fn a_binary_built_from_another_directory_says_rebuild() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+        return;
+    };
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let before = state(&db.conn).await;
+    std::fs::create_dir_all(work.migrations()).unwrap();
+    let new = "m20990101_000000_pulled_from_a_branch";
+    std::fs::write(work.migrations().join(format!("{new}.rs")), "").unwrap();
+    let unbuilt = format!(
+        "error: the migrations directory has {new} which this binary was built without: \
+         rebuild orch-migrate-test (cargo build) and run it again"
+    );
+    for args in [
+        &["up"][..],
+        &["down"][..],
+        &["status"][..],
+        &["generate", "x", "--no-input"][..],
+    ] {
+        let run = work.run(&db.url, App::Workshop, args);
+        assert_eq!(run.one_line_error(), unbuilt, "{args:?}");
+    }
+    let run = work.run(&db.url, App::Workshop, &["check", "--format", "json"]);
+    run.code(2);
+    assert_eq!(json(&run)["unbuilt_migrations"], serde_json::json!([new]));
+
+    // the file goes; mod.rs lists the directory, so the binary's own migration must be there
+    std::fs::remove_file(work.migrations().join(format!("{new}.rs"))).unwrap();
+    std::fs::write(work.migrations().join("mod.rs"), render::MOD_RS).unwrap();
+    let run = work.run(&db.url, App::Workshop, &["down"]);
+    assert_eq!(
+        run.one_line_error(),
+        format!(
+            "error: this binary has {WORKSHOP} whose file is gone from the migrations \
+             directory: rebuild orch-migrate-test (cargo build) and run it again"
+        )
+    );
+    let run = work.run(&db.url, App::Workshop, &["check"]);
+    run.code(2);
+    assert!(
+        run.stdout
+            .contains(&format!("whose file is gone (rebuild it): {WORKSHOP}")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(state(&db.conn).await, before, "nothing changed");
 }

@@ -315,6 +315,7 @@ async fn the_committed_module_applies_checks_and_rolls_back(backend: Backend) {
         now: chrono::Utc::now(),
         migrations_dir: dir.path(),
         write_template: None,
+        app: "network-migrate",
     };
     let outcome = generate::generate(&db.conn, &migrator, registry, &options, &mut prompter)
         .await
@@ -359,12 +360,12 @@ async fn the_committed_module_is_what_generate_writes() {
     let registry = SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
     let (_, p) = plan(&db.conn, registry, ANSWERS).await.unwrap();
     let dir = std::path::Path::new(MIGRATIONS_DIR);
-    let modules = generate::existing_modules(dir).unwrap();
+    let modules = orch_migrate::files::existing_modules(dir).unwrap();
     assert_eq!(modules.len(), 1);
     let at = chrono::NaiveDateTime::parse_from_str(&modules[0][1..16], "%Y%m%d_%H%M%S")
         .unwrap()
         .and_utc();
-    let rendered = render::migration(&p, "Add the network catalogue", at);
+    let rendered = render::migration(&p, "Add the network catalogue", at, "network-migrate");
     assert_eq!(rendered.module, modules[0]);
     let committed = std::fs::read_to_string(dir.join(format!("{}.rs", modules[0]))).unwrap();
     assert_eq!(rendered.source, committed);

@@ -53,6 +53,7 @@ pub(super) async fn run(ctx: &Ctx<'_>, args: Args) -> anyhow::Result<u8> {
         message: &message,
         now,
         migrations_dir: Path::new(ctx.app.migrations_dir),
+        app: ctx.app.name,
         write_template: write_template.as_deref(),
     };
     let outcome = if interactive {
@@ -71,6 +72,7 @@ pub(super) async fn run(ctx: &Ctx<'_>, args: Args) -> anyhow::Result<u8> {
             path,
             changes,
             plan,
+            note,
             ..
         } => {
             eprint!("{}", generate::summary(&changes));
@@ -78,11 +80,15 @@ pub(super) async fn run(ctx: &Ctx<'_>, args: Args) -> anyhow::Result<u8> {
                 eprintln!("warning: {line}");
             }
             println!(
-                "Wrote {} ({} upgrade step(s), {} downgrade step(s)). Review it, then run `up`.",
+                "Wrote {} ({} upgrade step(s), {} downgrade step(s)). Review it, then run `{} up`.",
                 path.display(),
                 plan.up.len(),
-                plan.down.len()
+                plan.down.len(),
+                ctx.app.name
             );
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
         }
     }
     Ok(0)

@@ -7,13 +7,12 @@
 //! use my_products as _; // link the products, or the registry is empty
 //!
 //! fn main() -> std::process::ExitCode {
-//!     orch_migrate::cli::main(orch_migrate::App {
-//!         name: "my-app-migrate",
-//!         migrations: my_products::migrations::migrations,
-//!         migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"),
-//!     })
+//!     orch_migrate::cli::main(orch_migrate::app!(my_products::migrations::migrations))
 //! }
 //! ```
+//!
+//! [`app!`](crate::app) names the CLI after the binary and its version after the package, so
+//! that `--version`, messages and generated headers say the app's name.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -24,6 +23,9 @@ use orch_core::SUBSCRIPTION_MODEL_REGISTRY;
 use orch_core::migration::MigrationList;
 use sea_orm::DatabaseConnection;
 
+use sea_orm_migration::MigratorTraitSelf;
+
+use crate::files::Drift;
 use crate::migrator::Migrator;
 use crate::{check, db};
 
@@ -32,21 +34,43 @@ mod migrations;
 mod schema;
 
 /// What an app hands to the CLI: its migrations and where `generate` writes new ones.
+/// [`app!`](crate::app) fills it in from the app's package.
 #[derive(Clone, Copy)]
 pub struct App {
-    /// The binary's name, for `--help`.
+    /// The binary's name, for `--help`, `--version`, messages and generated headers.
     pub name: &'static str,
-    /// The app's domain-model migrations (its generated `migrations::migrations`).
+    /// The app's version, for `--version`.
+    pub version: &'static str,
+    /// The app's domain-model migrations (its `migrations::migrations`).
     pub migrations: MigrationList,
     /// The directory of the app's migration modules.
     pub migrations_dir: &'static str,
 }
 
+/// The [`App`] of the binary being compiled: named after the binary, versioned as its
+/// package, with its migrations in `src/migrations` (or the directory given, relative to the
+/// package root).
+///
+/// ```ignore
+/// orch_migrate::cli::main(orch_migrate::app!(my_products::migrations::migrations))
+/// ```
+#[macro_export]
+macro_rules! app {
+    ($migrations:path) => {
+        $crate::app!($migrations, "src/migrations")
+    };
+    ($migrations:path, $dir:literal) => {
+        $crate::App {
+            name: env!("CARGO_BIN_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            migrations: $migrations,
+            migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir),
+        }
+    };
+}
+
 #[derive(Debug, Parser)]
-#[command(
-    version,
-    about = "Create the orchestrator database schema and migrate it"
-)]
+#[command(about = "Create the orchestrator database schema and migrate it")]
 struct Cli {
     /// Database URL: sqlite://FILE, postgres://USER@HOST/DB or mysql://USER@HOST/DB. Also read
     /// from DATABASE_URL and from a .env file.
@@ -199,14 +223,22 @@ pub async fn run(
     app: App,
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
 ) -> anyhow::Result<u8> {
-    let cli = match Cli::try_parse_from(args) {
+    let command = <Cli as clap::CommandFactory>::command()
+        .name(app.name)
+        .bin_name(app.name)
+        .version(app.version);
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // clap's own message already says what is wrong
             e.exit()
         }
         Err(e) => {
-            print!("{e}");
+            // --help or --version; a closed pipe (`--help | head`) is not an error
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), e.to_string().as_bytes());
             return Ok(0);
         }
     };
@@ -232,8 +264,15 @@ struct Ctx<'a> {
     url: &'a str,
 }
 
-/// Runs one command; returns its exit code.
+/// Runs one command; returns its exit code. Commands that read or change which migrations are
+/// applied first make sure the binary was built from the migrations directory as it is.
 async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
+    if !matches!(
+        command,
+        Command::Check { .. } | Command::Recover | Command::Complete
+    ) {
+        drift(ctx)?.require_none(ctx.app.name)?;
+    }
     match command {
         Command::Generate {
             message,
@@ -268,6 +307,17 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
     }
 }
 
+/// How the binary differs from the migrations directory.
+fn drift(ctx: &Ctx<'_>) -> anyhow::Result<Drift> {
+    let known: Vec<String> = ctx
+        .migrator
+        .migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    Drift::of(Path::new(ctx.app.migrations_dir), &known)
+}
+
 /// `check`: the report, as text or JSON; the exit code says what differs.
 async fn check(ctx: &Ctx<'_>, format: Format) -> anyhow::Result<u8> {
     let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
@@ -288,6 +338,7 @@ async fn check(ctx: &Ctx<'_>, format: Format) -> anyhow::Result<u8> {
                 "pending_migrations": report.pending_migrations,
                 "unknown_applied_migrations": report.unknown_applied_migrations,
                 "unbuilt_migrations": report.unbuilt_migrations,
+                "deleted_migrations": report.deleted_migrations,
                 "no_products_registered": report.no_products_registered,
                 "changes": report.changes,
             }))?

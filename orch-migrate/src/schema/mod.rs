@@ -14,3 +14,9 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         m20250101_000001_create_orchestrator_core_tables::Migration,
     )]
 }
+
+/// Whether `name` is one of the core schema migrations, which live in orch-migrate and never in
+/// an app's migrations directory.
+pub fn is_core(name: &str) -> bool {
+    name == m20250101_000001_create_orchestrator_core_tables::NAME
+}

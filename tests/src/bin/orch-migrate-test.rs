@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     };
     orch_migrate::cli::main(orch_migrate::App {
         name: "orch-migrate-test",
+        version: env!("CARGO_PKG_VERSION"),
         migrations,
         // the CLI keeps the directory for the whole run: leaking one string is fine
         migrations_dir: Box::leak(dir.into_boxed_str()),

@@ -12,9 +12,5 @@ use std::process::ExitCode;
 use network as _; // link the products, or the registry is empty
 
 fn main() -> ExitCode {
-    orch_migrate::cli::main(orch_migrate::App {
-        name: "network-migrate",
-        migrations: network::migrations::migrations,
-        migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"),
-    })
+    orch_migrate::cli::main(orch_migrate::app!(network::migrations::migrations))
 }
