@@ -53,6 +53,12 @@ pub fn with_sqlite_mode(url: &str, mode: SqliteMode) -> Result<String, Unsupport
             reason: NO_SQLITE_FILE,
         });
     }
+    if let Some(feature) = missing_driver(scheme) {
+        return Err(UnsupportedUrl {
+            url: mask_password(url),
+            reason: feature,
+        });
+    }
     match scheme {
         "sqlite" if url.contains("mode=") || url.contains(":memory:") => Ok(url.to_owned()),
         "sqlite" if url.contains('?') => Ok(format!("{url}&{}", mode.param())),
@@ -63,6 +69,26 @@ pub fn with_sqlite_mode(url: &str, mode: SqliteMode) -> Result<String, Unsupport
             url: mask_password(url),
             reason: EXPECTED_SCHEMES,
         }),
+    }
+}
+
+/// Why `scheme`'s driver is missing from this build, if it is: orch-core's backend features
+/// (`sqlite`, `postgres`, `mysql`) choose which drivers an app compiles.
+fn missing_driver(scheme: &str) -> Option<&'static str> {
+    match scheme {
+        "sqlite" if !cfg!(feature = "sqlite") => Some(
+            "this binary was built without SQLite: enable the `sqlite` feature of orch-core \
+             and orch-migrate",
+        ),
+        "postgres" | "postgresql" if !cfg!(feature = "postgres") => Some(
+            "this binary was built without PostgreSQL: enable the `postgres` feature of \
+             orch-core and orch-migrate",
+        ),
+        "mysql" | "mariadb" if !cfg!(feature = "mysql") => Some(
+            "this binary was built without MySQL and MariaDB: enable the `mysql` feature of \
+             orch-core and orch-migrate",
+        ),
+        _ => None,
     }
 }
 
@@ -90,18 +116,25 @@ pub struct Unreachable {
 /// connection until its timeout and then reports only that it timed out, which hides the
 /// reason. SQLite needs no probe.
 pub async fn probe(url: &str, timeout: std::time::Duration) -> Result<(), Unreachable> {
+    #[allow(unused_imports)] // with neither server driver built in
     use sea_orm::sqlx::Connection as _;
-    use sea_orm::sqlx::mysql::MySqlConnection;
-    use sea_orm::sqlx::postgres::PgConnection;
 
     let attempt = async {
+        #[cfg(feature = "mysql")]
         if url.starts_with("mysql:") {
-            MySqlConnection::connect(url).await?.close().await
-        } else if url.starts_with("postgres") {
-            PgConnection::connect(url).await?.close().await
-        } else {
-            Ok(())
+            return sea_orm::sqlx::mysql::MySqlConnection::connect(url)
+                .await?
+                .close()
+                .await;
         }
+        #[cfg(feature = "postgres")]
+        if url.starts_with("postgres") {
+            return sea_orm::sqlx::postgres::PgConnection::connect(url)
+                .await?
+                .close()
+                .await;
+        }
+        Ok::<(), sea_orm::sqlx::Error>(())
     };
     let reason = match tokio::time::timeout(timeout, attempt).await {
         Ok(Ok(())) => return Ok(()),

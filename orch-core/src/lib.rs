@@ -37,6 +37,12 @@
 //! assert_eq!(err.missing, ["group_id"]);
 //! ```
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "orch-core needs a database driver: enable at least one of its features `sqlite`, `postgres` \
+     and `mysql`"
+);
+
 #[allow(unused_extern_crates)] // lets the macros name `::orch_core` inside this crate too
 extern crate self as orch_core;
 

@@ -6,6 +6,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+#[cfg(feature = "sqlite")]
 use sea_orm::sqlx::error::DatabaseError as _;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
@@ -131,16 +132,19 @@ fn sqlx_unavailable(err: &sqlx::Error) -> bool {
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(e) => {
+            #[cfg(feature = "mysql")]
             if let Some(e) = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-                mysql_unavailable(e.number())
-            } else if let Some(e) = e.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
-                e.code()
+                return mysql_unavailable(e.number());
+            }
+            #[cfg(feature = "sqlite")]
+            if let Some(e) = e.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                return e
+                    .code()
                     .and_then(|c| c.parse::<i32>().ok())
                     .is_some_and(sqlite_unavailable)
-                    || e.message().starts_with("no such table")
-            } else {
-                e.code().is_some_and(|c| postgres_unavailable(&c))
+                    || e.message().starts_with("no such table");
             }
+            e.code().is_some_and(|c| postgres_unavailable(&c))
         }
         _ => false,
     }
@@ -164,6 +168,7 @@ fn postgres_unavailable(sqlstate: &str) -> bool {
 /// MariaDB error numbers: too many connections, no database selected, unknown database, table
 /// does not exist (what a pooled connection answers once its database was dropped), server
 /// shutdown, cannot connect, server gone away, connection lost.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 fn mysql_unavailable(number: u16) -> bool {
     matches!(
         number,
@@ -172,6 +177,7 @@ fn mysql_unavailable(number: u16) -> bool {
 }
 
 /// SQLite (extended) result codes whose primary code is BUSY, LOCKED or CANTOPEN.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 fn sqlite_unavailable(code: i32) -> bool {
     matches!(code & 0xff, 5 | 6 | 14)
 }

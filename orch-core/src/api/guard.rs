@@ -40,6 +40,7 @@ impl Guard {
     /// SQLite database on disk.
     pub(crate) fn new(db: &DatabaseConnection) -> Guard {
         let (size, sqlite_file) = match db.get_database_backend() {
+            #[cfg(feature = "sqlite")]
             DbBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
                 let file = pool.connect_options().get_filename().to_path_buf();
@@ -50,18 +51,22 @@ impl Guard {
                     on_disk.then_some(file),
                 )
             }
+            #[cfg(feature = "postgres")]
             DbBackend::Postgres => (
                 db.get_postgres_connection_pool()
                     .options()
                     .get_max_connections(),
                 None,
             ),
-            _ => (
+            #[cfg(feature = "mysql")]
+            DbBackend::MySql => (
                 db.get_mysql_connection_pool()
                     .options()
                     .get_max_connections(),
                 None,
             ),
+            // a connection of a backend this build has no driver for cannot exist
+            _ => (1, None),
         };
         Guard {
             permits: Arc::new(Semaphore::new(size.max(1) as usize)),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{
-    ArrayType, Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, Query,
+    Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder, Query,
     SqliteQueryBuilder, UpdateStatement, Value,
 };
 use sea_orm::{
@@ -241,7 +241,11 @@ fn reach(backend: DbBackend, n: usize) -> String {
 fn id_values(backend: DbBackend, ids: &[Uuid]) -> Vec<Value> {
     let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
     match backend {
-        DbBackend::Postgres => vec![Value::Array(ArrayType::Uuid, Some(Box::new(values)))],
+        #[cfg(feature = "postgres")]
+        DbBackend::Postgres => vec![Value::Array(
+            sea_orm::sea_query::ArrayType::Uuid,
+            Some(Box::new(values)),
+        )],
         _ => values,
     }
 }
@@ -965,12 +969,14 @@ struct Writes {
 /// writing the same database at the same moment (SQLite cannot wait for a writer while this
 /// transaction holds its read lock). Like any conflict: load again and save again.
 fn busy_is_conflict<P: Product>(err: SubscriptionError, first: &P) -> SubscriptionError {
+    #[allow(unused_imports)] // without SQLite there is no busy error to read
     use sea_orm::sqlx::error::DatabaseError as _;
     let busy = match &err {
         SubscriptionError::Db(
             sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
             | sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)),
         ) => match &**e {
+            #[cfg(feature = "sqlite")]
             sea_orm::sqlx::Error::Database(d) => d
                 .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
                 .and_then(|s| s.code())
