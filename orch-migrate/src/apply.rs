@@ -337,14 +337,60 @@ pub enum Direction {
     Down,
 }
 
-/// The SQL that running `migrations` would execute on `backend`, with values written inline,
-/// produced by running them against a recording mock database: nothing touches a real one.
+/// A script of what `up` (or `down`) would run on `backend`, for a DBA to run by hand: each
+/// migration in its own transaction with its record in `seaql_migrations` (created first when
+/// missing), values written inline. `record_only` are migrations `up` would record without
+/// running (an adopted orchestrator-core schema). Produced by running the migrations against a
+/// recording mock database: nothing touches a real one. Empty when there is nothing to do.
 pub async fn sql(
     migrations: &[Box<dyn MigrationTrait>],
     backend: DbBackend,
     direction: Direction,
+    record_only: &[String],
 ) -> anyhow::Result<String> {
-    let mut out = String::new();
+    if migrations.is_empty() && record_only.is_empty() {
+        return Ok(String::new());
+    }
+    let table = sea_orm_migration::seaql_migrations::Entity;
+    let (begin, now) = match backend {
+        DbBackend::MySql => ("START TRANSACTION", "UNIX_TIMESTAMP()"),
+        DbBackend::Postgres => ("BEGIN", "CAST(EXTRACT(EPOCH FROM now()) AS bigint)"),
+        _ => ("BEGIN", "CAST(strftime('%s', 'now') AS integer)"),
+    };
+    let q = |name: &str| match backend {
+        DbBackend::MySql => format!("`{name}`"),
+        _ => format!("\"{name}\""),
+    };
+    let record = |name: &str| {
+        format!(
+            "INSERT INTO {} ({}, {}) VALUES ('{}', {now});\n",
+            q("seaql_migrations"),
+            q("version"),
+            q("applied_at"),
+            name.replace('\'', "''")
+        )
+    };
+    let mut out = format!(
+        "-- {} by hand: each migration in its own transaction, with its record in \
+         seaql_migrations.\n\n",
+        match direction {
+            Direction::Up => "What `up` runs",
+            Direction::Down => "What `down` runs",
+        }
+    );
+    if direction == Direction::Up {
+        let mut create = sea_orm::Schema::new(backend).create_table_from_entity(table);
+        create.if_not_exists();
+        out.push_str(&statement_text(&backend.build(&create)));
+        out.push_str(";\n\n");
+    }
+    for name in record_only {
+        out.push_str(&format!(
+            "-- {name} is not run: the database has orchestrator-core's tables, so `up` records \
+             it as applied\n{}\n",
+            record(name)
+        ));
+    }
     for m in migrations {
         let mock = MockDatabase::new(backend)
             .append_exec_results((0..100_000).map(|_| MockExecResult {
@@ -358,7 +404,7 @@ pub async fn sql(
             Direction::Down => m.down(&manager).await?,
         }
         out.push_str(&format!(
-            "-- {} {}\n",
+            "-- {} {}\n{begin};\n",
             match direction {
                 Direction::Up => "up",
                 Direction::Down => "down",
@@ -371,7 +417,16 @@ pub async fn sql(
                 out.push_str(";\n");
             }
         }
-        out.push('\n');
+        match direction {
+            Direction::Up => out.push_str(&record(m.name())),
+            Direction::Down => out.push_str(&format!(
+                "DELETE FROM {} WHERE {} = '{}';\n",
+                q("seaql_migrations"),
+                q("version"),
+                m.name().replace('\'', "''")
+            )),
+        }
+        out.push_str("COMMIT;\n\n");
     }
     Ok(out)
 }

@@ -28,6 +28,17 @@ impl Migrator {
     /// `seaql_migrations` table (a database without it has applied nothing), and it does not
     /// fail when the database is ahead of the migrations directory.
     pub async fn recorded(&self, db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+        Ok(self
+            .records(db)
+            .await?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    /// [`recorded`](Self::recorded) with the time each was applied (Unix seconds), for
+    /// `history` and `current`.
+    pub async fn records(&self, db: &DatabaseConnection) -> Result<Vec<(String, i64)>, DbErr> {
         let table = self.migration_table_name().to_string();
         if !SchemaManager::new(db).has_table(&table).await? {
             return Ok(Vec::new());
@@ -37,7 +48,7 @@ impl Migrator {
             .all(db)
             .await?
             .into_iter()
-            .map(|m| m.version)
+            .map(|m| (m.version, m.applied_at))
             .collect())
     }
 }

@@ -713,7 +713,8 @@ fn flavour(backend: Backend) -> (&'static str, &'static str) {
 }
 
 /// `up --sql` and `down --sql` print the SQL of the backend the URL names and leave the
-/// database exactly as it was.
+/// database exactly as it was; the script is complete: run by hand, it applies (and rolls back)
+/// the migrations and records them, so that `status` and `check` agree with it afterwards.
 async fn sql_is_printed_not_run(backend: Backend) {
     let work = Workdir::new();
     let Some(db) = TestDb::new(backend).await else {
@@ -723,8 +724,12 @@ async fn sql_is_printed_not_run(backend: Backend) {
 
     let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
     run.code(0);
+    let begin = match backend {
+        Backend::MySql => "START TRANSACTION;",
+        _ => "BEGIN;",
+    };
     assert!(
-        run.stdout.starts_with(&format!("-- up {CORE}\n")),
+        run.stdout.contains(&format!("\n-- up {CORE}\n{begin}\n")),
         "{}",
         run.stdout
     );
@@ -743,7 +748,7 @@ async fn sql_is_printed_not_run(backend: Backend) {
     );
     assert!(
         run.stdout
-            .contains(&format!("\n-- up {WORKSHOP}\n{insert}")),
+            .contains(&format!("\n-- up {WORKSHOP}\n{begin}\n{insert}")),
         "{}",
         run.stdout
     );
@@ -757,14 +762,21 @@ async fn sql_is_printed_not_run(backend: Backend) {
         "not even seaql_migrations is created"
     );
 
+    let script = run.stdout.clone();
+
     let run = work.run(&db.url, App::Workshop, &["up", "--sql", "-n", "1"]);
     run.code(0);
-    assert!(run.stdout.starts_with(&format!("-- up {CORE}\n")));
+    assert!(run.stdout.contains(&format!("-- up {CORE}\n")));
     assert!(!run.stdout.contains(WORKSHOP), "only the next one");
 
-    work.run(&db.url, App::Workshop, &["up"]).code(0);
-    let before = state(&db.conn).await;
+    // run by hand, the script is `up`: tables, rows and records
+    db.conn.execute_unprepared(&script).await.unwrap();
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
     assert_eq!(count(&db.conn, "products").await, 3);
+    work.run(&db.url, App::Workshop, &["check"]).code(0);
+    let run = work.run(&db.url, App::Workshop, &["up"]);
+    assert_eq!(run.stdout, "Nothing to apply: the database is up to date\n");
+    let before = state(&db.conn).await;
 
     let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
     run.code(0);
@@ -773,7 +785,8 @@ async fn sql_is_printed_not_run(backend: Backend) {
     let run = work.run(&db.url, App::Workshop, &["down", "--sql"]);
     run.code(0);
     assert!(
-        run.stdout.starts_with(&format!("-- down {WORKSHOP}\n")),
+        run.stdout
+            .contains(&format!("\n-- down {WORKSHOP}\n{begin}\n")),
         "{}",
         run.stdout
     );
@@ -798,6 +811,120 @@ async fn sql_is_printed_not_run(backend: Backend) {
     };
     assert!(run.stdout.contains(drop), "{}", run.stdout);
     assert_eq!(state(&db.conn).await, before, "down --sql runs nothing");
+
+    // run by hand, `down --sql` is `down`: the rows and the record go
+    let run = work.run(&db.url, App::Workshop, &["down", "--sql"]);
+    db.conn.execute_unprepared(&run.stdout).await.unwrap();
+    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert_eq!(count(&db.conn, "products").await, 0);
+    work.run(&db.url, App::Workshop, &["check"]).code(2);
+}
+
+/// `history` lists every migration with when it was applied and what it does, `current` the
+/// newest applied one, and `down --to` rolls back everything after a migration, refusing one
+/// that is not applied with the list of those that are.
+async fn history_current_and_down_to(backend: Backend) {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let run = work.run(&db.url, App::Workshop, &["current"]);
+    assert_eq!(run.code(0).stdout, "none (2 pending)\n");
+    let run = work.run(&db.url, App::Workshop, &["history"]);
+    let pending = format!("{:<31}", "pending");
+    assert_eq!(
+        run.code(0).stdout,
+        format!(
+            "{pending}  {CORE}  orch's core schema: orchestrator-core's tables\n\
+             {pending}  {WORKSHOP}  add user and usergroup products\n"
+        ),
+        "without the file, the message is the module's name"
+    );
+    assert_eq!(
+        tables(&db.conn).await,
+        Vec::<String>::new(),
+        "both only read"
+    );
+
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let run = work.run(&db.url, App::Workshop, &["current"]);
+    let out = &run.code(0).stdout;
+    assert!(
+        out.starts_with(&format!("{WORKSHOP} (head), applied 20")),
+        "{out}"
+    );
+    assert!(out.ends_with(" UTC\n"), "{out}");
+    let run = work.run(&db.url, App::Workshop, &["history"]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("applied 20") && lines[0].contains(CORE),
+        "{}",
+        lines[0]
+    );
+
+    let run = work.run(
+        &db.url,
+        App::Workshop,
+        &["down", "--to", "m20990101_000000_nope"],
+    );
+    assert_eq!(
+        run.one_line_error(),
+        format!(
+            "error: --to m20990101_000000_nope: not an applied migration; applied: {CORE}, {WORKSHOP}"
+        )
+    );
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", WORKSHOP]);
+    assert_eq!(
+        run.code(0).stdout,
+        format!("Nothing to roll back: {WORKSHOP} is the newest applied migration\n")
+    );
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", CORE, "--sql"]);
+    assert!(
+        run.code(0)
+            .stdout
+            .contains(&format!("-- down {WORKSHOP}\n"))
+    );
+    assert!(!run.stdout.contains(&format!("-- down {CORE}")));
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", CORE]);
+    assert_eq!(run.code(0).stdout, format!("Rolled back {WORKSHOP}\n"));
+    assert_eq!(recorded(&db.conn).await, [CORE]);
+    let run = work.run(&db.url, App::Workshop, &["current"]);
+    assert!(
+        run.code(0)
+            .stdout
+            .starts_with(&format!("{CORE} (1 pending), applied "))
+    );
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", CORE, "-n", "2"]);
+    run.code(2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+}
+
+/// `completions` prints a script for the shell, naming the app's binary, without a database.
+#[test]
+fn completions_need_no_database() {
+    let work = Workdir::new();
+    let run = work.run(
+        "postgres://nobody@127.0.0.1:1/none",
+        App::Workshop,
+        &["completions", "bash"],
+    );
+    run.code(0);
+    assert!(
+        run.stdout.contains("_orch-migrate-test()") || run.stdout.contains("orch__migrate__test"),
+        "{}",
+        &run.stdout[..200.min(run.stdout.len())]
+    );
+    assert!(run.stdout.contains("history"), "every command");
+    let run = work.run("sqlite://x.db", App::Workshop, &["completions", "nosh"]);
+    run.code(2);
+    assert!(!work.path().join("x.db").exists());
+    let run = work.run("sqlite://x.db", App::Workshop, &["-V"]);
+    assert_eq!(
+        run.code(0).stdout,
+        format!("orch-migrate-test {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 /// On an orchestrator-core database `up --sql` leaves out the core schema, which `up` records
@@ -817,15 +944,38 @@ async fn an_orchestrator_core_database_is_adopted_by_up() {
     let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
     run.code(0);
     assert!(
-        run.stdout.starts_with(&format!(
-            "-- {CORE} is not run: the database has orchestrator-core's tables, so `up` records it as applied\n\n-- up {WORKSHOP}\n"
+        run.stdout.contains(&format!(
+            "\n-- {CORE} is not run: the database has orchestrator-core's tables, so `up` records it as applied\n\
+             INSERT INTO \"seaql_migrations\" (\"version\", \"applied_at\") VALUES ('{CORE}', "
         )),
         "{}",
         run.stdout
     );
-    assert!(!run.stdout.contains("CREATE TABLE"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("CREATE TABLE \"products\""),
+        "{}",
+        run.stdout
+    );
     assert_eq!(state(&db.conn).await, before, "up --sql runs nothing");
 
+    // run by hand, the script adopts the database as `up` does
+    let script = run.stdout.clone();
+    db.conn.execute_unprepared(&script).await.unwrap();
+    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    work.run(&db.url, App::Workshop, &["check"]).code(0);
+}
+
+/// `up` adopts the same database, saying so.
+#[tokio::test]
+async fn an_orchestrator_core_database_is_adopted_by_up_itself() {
+    let work = Workdir::new();
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    db.conn
+        .execute_unprepared(include_str!("../data/orchestrator-core-schema.sql"))
+        .await
+        .expect("load data/orchestrator-core-schema.sql");
     let run = work.run(&db.url, App::Workshop, &["up"]);
     run.code(0);
     assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
@@ -956,6 +1106,7 @@ tests::per_backend!(
     generate_refuses_a_database_behind_or_ahead,
     check_exit_codes,
     sql_is_printed_not_run,
+    history_current_and_down_to,
     status_follows_up_and_down,
     two_processes_up_at_once,
 );
@@ -1708,4 +1859,63 @@ async fn a_binary_built_from_another_directory_says_rebuild() {
         run.stdout
     );
     assert_eq!(state(&db.conn).await, before, "nothing changed");
+}
+
+/// `serve` is part of every app's binary: it serves the app's own products (its registry is
+/// the binary's), and names the binary in its messages when the database is missing.
+#[tokio::test]
+async fn the_app_binary_serves_its_products() {
+    use std::io::{BufRead, Read, Write};
+    let work = Workdir::new();
+    let run = work.run("sqlite://missing.db", App::Workshop, &["serve"]);
+    assert_eq!(
+        run.one_line_error(),
+        format!("error: no database file missing.db; create it with `orch-migrate-test up`")
+    );
+    assert!(!work.path().join("missing.db").exists());
+
+    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+        return;
+    };
+    work.run(&db.url, App::Workshop, &["up"]).code(0);
+    let mut child = work
+        .command(
+            Some(&db.url),
+            App::Workshop,
+            &["serve", "--bind", "127.0.0.1:0"],
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut addr = None;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("products API    http://") {
+            addr = Some(url.trim_end_matches("/api/products/").to_owned());
+            break;
+        }
+    }
+    let addr = addr.expect("serve prints its address");
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "GET /api/products/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let products: Value = serde_json::from_str(body).unwrap();
+    let mut names: Vec<&str> = products
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["User Group", "User external", "User internal"]);
 }

@@ -13,20 +13,16 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 use clap::{Parser, Subcommand};
-use orch_core::db_url::{SqliteMode, mask_password, sqlite_file, with_sqlite_mode};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, QuerySelect};
+use orch_core::db_url::{SqliteMode, with_sqlite_mode};
 use workshop as _; // the products, for the registry
 
 /// The database when none is given: `orch-migrate`'s default file.
 const DEFAULT_DATABASE_URL: &str = "sqlite://orchestrator.db";
 
-/// How long to wait for the database, at startup and for each request's connection.
-const DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The command that creates the database with the workshop's products.
+const MIGRATE: &str = "cargo run -p orch-migrate -- up";
 
 /// The workshop's products, served.
 #[derive(Debug, Parser)]
@@ -94,133 +90,31 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Serves until Ctrl-C (or SIGTERM). Fails when the database cannot be opened or lacks
-/// orchestrator-core's tables, or the address is taken; once running, a database that goes
-/// away is a 503 per request, and the server keeps running.
+/// Serves the workshop's products (see `orch_core::api::server`).
 async fn serve(database_url: &str, bind: SocketAddr) -> Result<(), String> {
-    let url = normalize(database_url, Access::ReadOnly)?;
-    let shown = mask_password(&url);
-    let db = connect(&url).await?;
-    if let Err(e) = orch_core::entity::products::Entity::find()
-        .limit(1)
-        .all(&db)
-        .await
-    {
-        return Err(format!(
-            "{shown} has no readable products table ({}); create it with \
-             `cargo run -p orch-migrate -- up`",
-            one_line(&e.to_string())
-        ));
-    }
-    let app = orch_core::api::router(db)
-        .route(
-            "/",
-            get(|| async { Redirect::temporary("/metadata/products") }),
-        )
-        .fallback(|| async { orch_core::api::ApiError::not_found("Not Found").into_response() });
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    eprintln!("Serving {shown}");
-    eprintln!("  metadata pages  http://{addr}/metadata/products");
-    eprintln!("  products API    http://{addr}/api/products/");
-    eprintln!("  OpenAPI         http://{addr}/api/openapi.json");
-    eprintln!("Press Ctrl-C to stop.");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| format!("server stopped: {e}"))
+    orch_core::api::server::serve(orch_core::api::server::Serve {
+        database_url: database_url.to_owned(),
+        bind,
+        migrate_command: MIGRATE.to_owned(),
+    })
+    .await
 }
 
 /// Runs the demo on the database (which must exist, with the workshop's products) and prints
 /// what it did.
 async fn demo(database_url: &str) -> Result<(), String> {
-    let url = normalize(database_url, Access::ReadWrite)?;
-    let db = connect(&url).await?;
+    let url = normalize(database_url)?;
+    let db = orch_core::api::server::connect(&url, MIGRATE).await?;
     let result = workshop::demo::demo(&db).await;
     db.close().await.ok();
     print!("{}", result.map_err(|e| e.to_string())?);
     Ok(())
 }
 
-/// Opens the database with short timeouts, so that an unreachable server is an error after
-/// seconds, not a hang, and says why it cannot be opened.
-async fn connect(url: &str) -> Result<DatabaseConnection, String> {
-    if let Some(path) = sqlite_file(url)
-        && !path.exists()
-    {
-        return Err(format!(
-            "no database file {}; create it with `cargo run -p orch-migrate -- up`",
-            path.display()
-        ));
-    }
-    probe(url).await?;
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(DATABASE_TIMEOUT)
-        .acquire_timeout(DATABASE_TIMEOUT);
-    Database::connect(options).await.map_err(|e| {
-        format!(
-            "cannot open {}: {}",
-            mask_password(url),
-            one_line(&e.to_string())
-        )
-    })
-}
-
-/// Says why a server cannot be reached, where a pool would only say that it timed out.
-async fn probe(url: &str) -> Result<(), String> {
-    orch_core::db_url::probe(url, DATABASE_TIMEOUT)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
-
-/// Whether a command writes to the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// `serve`: never writes.
-    ReadOnly,
-    /// `demo`: writes subscriptions.
-    ReadWrite,
-}
-
-/// Checks the scheme and opens SQLite files read-only (`serve`) or read-write (`demo`) unless
-/// the URL says otherwise; either way a missing file is an error rather than a new empty
-/// database.
-fn normalize(url: &str, access: Access) -> Result<String, String> {
-    let mode = match access {
-        Access::ReadOnly => SqliteMode::ReadOnly,
-        Access::ReadWrite => SqliteMode::ReadWrite,
-    };
-    with_sqlite_mode(url, mode).map_err(|e| e.to_string())
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The demo writes subscriptions into an existing database: an SQLite file is opened
+/// read-write and never created (`serve` opens it read-only).
+fn normalize(url: &str) -> Result<String, String> {
+    with_sqlite_mode(url, SqliteMode::ReadWrite).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -231,17 +125,13 @@ mod tests {
     /// The URL rules themselves are `orch_core::db_url`'s and tested there; this is the choice
     /// of mode per command.
     #[test]
-    fn serve_reads_only_and_the_demo_never_creates_a_file() {
+    fn the_demo_never_creates_a_file() {
         assert_eq!(
-            normalize(DEFAULT_DATABASE_URL, Access::ReadOnly).unwrap(),
-            "sqlite://orchestrator.db?mode=ro"
-        );
-        assert_eq!(
-            normalize(DEFAULT_DATABASE_URL, Access::ReadWrite).unwrap(),
+            normalize(DEFAULT_DATABASE_URL).unwrap(),
             "sqlite://orchestrator.db?mode=rw"
         );
         assert!(
-            normalize("oracle://h/db", Access::ReadWrite)
+            normalize("oracle://h/db")
                 .unwrap_err()
                 .starts_with("unsupported database URL")
         );

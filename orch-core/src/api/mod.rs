@@ -58,6 +58,7 @@ mod guard;
 mod html;
 mod load;
 pub mod schema;
+pub mod server;
 
 pub use error::ApiError;
 pub use guard::{MAX_URI_BYTES, QUEUE_WAIT};

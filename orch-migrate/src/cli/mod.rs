@@ -129,17 +129,24 @@ enum Command {
         #[arg(long)]
         sql: bool,
     },
-    /// Roll back applied migrations (the last one, or the last N).
+    /// Roll back applied migrations (the last one, the last N, or all after one).
     Down {
         /// Roll back this many.
         #[arg(short, long, default_value_t = 1)]
         num: u32,
+        /// Roll back every migration applied after this one, which stays applied.
+        #[arg(long, value_name = "MIGRATION", conflicts_with = "num")]
+        to: Option<String>,
         /// Print the SQL they would run on this database's backend instead of running them.
         #[arg(long)]
         sql: bool,
     },
     /// List applied and pending migrations.
     Status,
+    /// List every migration, oldest first, with when it was applied and what it does.
+    History,
+    /// Show the newest applied migration, and how many are pending.
+    Current,
     /// Record a migration as applied without running it (Alembic's `stamp`, Django's
     /// `--fake`), when the database already has what it makes; refused otherwise.
     Stamp {
@@ -182,6 +189,20 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Serve the products JSON API (orchestrator-core's paths, OpenAPI document at
+    /// /api/openapi.json) and the metadata pages (/metadata/products) for this app's products;
+    /// reads only.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
+    /// Print a shell completion script: `source <(APP completions bash)`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Report formats of `check`.
@@ -216,6 +237,14 @@ pub fn main(app: App) -> ExitCode {
     }
 }
 
+/// The command line, named and versioned as the app.
+fn command(app: &App) -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+        .name(app.name)
+        .bin_name(app.name)
+        .version(app.version)
+}
+
 /// Runs the CLI with the given arguments (the first is the program name).
 ///
 /// Returns the exit code: 0, or `check`'s code.
@@ -223,11 +252,7 @@ pub async fn run(
     app: App,
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
 ) -> anyhow::Result<u8> {
-    let command = <Cli as clap::CommandFactory>::command()
-        .name(app.name)
-        .bin_name(app.name)
-        .version(app.version);
-    let parsed = command
+    let parsed = command(&app)
         .try_get_matches_from(args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
@@ -243,6 +268,26 @@ pub async fn run(
         }
     };
     init_tracing(cli.verbose);
+    match cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command(&app), app.name, &mut out);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &out);
+            return Ok(0);
+        }
+        #[cfg(feature = "serve")]
+        Command::Serve { bind } => {
+            orch_core::api::server::serve(orch_core::api::server::Serve {
+                database_url: cli.database_url,
+                bind,
+                migrate_command: format!("{} up", app.name),
+            })
+            .await
+            .map_err(anyhow::Error::msg)?;
+            return Ok(0);
+        }
+        _ => {}
+    }
     let migrator = Migrator::new(app.migrations);
     let conn = db::connect(&cli.database_url).await?;
     let ctx = Ctx {
@@ -295,8 +340,16 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
         }
         Command::Check { format } => check(ctx, format).await,
         Command::Up { num, sql } => migrations::up(ctx, num, sql).await,
-        Command::Down { num, sql } => migrations::down(ctx, num, sql).await,
+        Command::Down { num, to, sql } => {
+            let until = match to {
+                Some(to) => migrations::Until::After(to),
+                None => migrations::Until::Count(num),
+            };
+            migrations::down(ctx, until, sql).await
+        }
         Command::Status => migrations::status(ctx).await,
+        Command::History => migrations::history(ctx).await,
+        Command::Current => migrations::current(ctx).await,
         Command::Stamp { migration, force } => migrations::stamp(ctx, migration, force).await,
         Command::Unstamp { migration } => migrations::unstamp(ctx, migration).await,
         Command::Complete => schema::complete(ctx).await,
@@ -304,6 +357,9 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
         Command::Fresh { yes } => schema::fresh(ctx, yes).await,
         Command::Refresh { yes } => schema::refresh(ctx, yes).await,
         Command::Reset { yes } => schema::reset(ctx, yes).await,
+        Command::Completions { .. } => unreachable!("answered before connecting"),
+        #[cfg(feature = "serve")]
+        Command::Serve { .. } => unreachable!("answered before connecting"),
     }
 }
 
