@@ -75,7 +75,19 @@ pub fn toml_key(s: &str) -> String {
     {
         s.to_owned()
     } else {
-        toml::Value::String(s.to_owned()).to_string()
+        // a basic string on one line: the `toml` crate may choose a multi-line or literal
+        // string, which a key cannot be
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
     }
 }
 
@@ -99,7 +111,8 @@ impl Answer {
         }
     }
 
-    fn to_toml(&self) -> toml::Value {
+    /// The answer as a TOML value, as the answers file writes it.
+    pub fn to_toml(&self) -> toml::Value {
         match self {
             Answer::Text(t) => toml::Value::String(t.clone()),
             Answer::Bool(b) => toml::Value::Boolean(*b),
@@ -141,6 +154,11 @@ impl Answers {
     /// Records an answer.
     pub fn insert(&mut self, key: Key, answer: Answer) {
         self.values.insert(key, answer);
+    }
+
+    /// Forgets the answer for `key`, so that it is asked again.
+    pub fn remove(&mut self, key: &Key) -> Option<Answer> {
+        self.values.remove(key)
     }
 
     /// Every answer, sorted by key.
@@ -185,9 +203,31 @@ impl Answers {
         }
     }
 
-    /// The answers as TOML, merged over `base` (an existing answers file), keys sorted.
-    pub fn to_toml(&self, base: Option<&str>) -> String {
+    /// The answers as TOML, merged over `base` (an existing answers file), keys sorted. What
+    /// `base` holds about things `desired` no longer has, or that `desired` would refuse, is
+    /// left out, so that the file written always passes `generate --answers` on these models.
+    pub fn to_toml(&self, base: Option<&str>, desired: &Catalog) -> String {
         let mut table: toml::Table = base.and_then(|b| b.parse().ok()).unwrap_or_default();
+        let mut kept = Answers::default();
+        let mut problems = Vec::new();
+        flatten(&mut Vec::new(), &table, &mut kept, &mut problems);
+        let mut drop: Vec<Key> = kept
+            .values
+            .iter()
+            .filter(|(k, a)| stale(k, desired).is_some() || check(k, a, desired).is_err())
+            .map(|(k, _)| k.clone())
+            .collect();
+        // a value of the wrong TOML type (`tag = 5`) is named by its problem, `key: ...`
+        let mut wrong = Vec::new();
+        leaves(&mut Vec::new(), &table, &mut wrong);
+        drop.extend(
+            wrong
+                .into_iter()
+                .filter(|k| problems.iter().any(|p| p.starts_with(&format!("{k}: ")))),
+        );
+        for key in &drop {
+            remove(&mut table, &key.0);
+        }
         for (key, answer) in &self.values {
             let mut t = &mut table;
             let (last, path) = key.0.split_last().expect("keys are never empty");
@@ -203,6 +243,35 @@ impl Answers {
             t.insert(last.clone(), answer.to_toml());
         }
         toml::to_string(&table).expect("a table of strings and booleans serialises")
+    }
+}
+
+/// Every leaf key of `table`.
+fn leaves(path: &mut Vec<String>, table: &toml::Table, out: &mut Vec<Key>) {
+    for (k, v) in table {
+        path.push(k.clone());
+        match v {
+            toml::Value::Table(t) => leaves(path, t, out),
+            _ => out.push(Key(path.clone())),
+        }
+        path.pop();
+    }
+}
+
+/// Removes the value at `path`, and every table left empty by it.
+fn remove(table: &mut toml::Table, path: &[String]) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        table.remove(first);
+        return;
+    }
+    if let Some(toml::Value::Table(t)) = table.get_mut(first) {
+        remove(t, rest);
+        if t.is_empty() {
+            table.remove(first);
+        }
     }
 }
 
@@ -650,6 +719,39 @@ mod tests {
         assert_eq!(a.ignored.len(), 5, "{:?}", a.ignored);
         assert!(a.ignored[0].contains("ignored, "), "{:?}", a.ignored);
         assert_eq!(a.iter().count(), 1, "the empty description is kept");
+    }
+
+    /// Saving merges over the file and prunes what the models no longer have or would refuse:
+    /// the saved file reads back on the same models with nothing ignored and nothing refused.
+    #[test]
+    fn saved_answers_are_pruned_and_read_back_clean() {
+        let desired = ports().build();
+        let base = "[products.\"port 40G\"]\ntag = \"P40\"\n\
+                    [product_blocks.OldBlock]\ndescription = \"gone\"\n\
+                    [product_blocks.PortBlock.defaults]\nold_rt = \"x\"\n\
+                    [products.\"port 10G\"]\ndescription = \"kept\"\ntag = 5\n\
+                    [confirm]\nnot_a_question = true\n";
+        let mut given = Answers::default();
+        given.insert(
+            Key::new(["products", "port 10G", "tag"]),
+            Answer::Text("P10".into()),
+        );
+        let saved = given.to_toml(Some(base), &desired);
+        let back = Answers::parse(&saved, "answers.toml", &desired).unwrap();
+        assert!(back.ignored.is_empty(), "{saved}\n{:?}", back.ignored);
+        let kept: Vec<String> = back.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(
+            kept,
+            [
+                "products.\"port 10G\".description",
+                "products.\"port 10G\".tag"
+            ],
+            "{saved}"
+        );
+        assert!(
+            !saved.contains("OldBlock") && !saved.contains("confirm"),
+            "{saved}"
+        );
     }
 
     #[test]

@@ -160,19 +160,32 @@ pub fn prepare(
     Ok(Ok((changes, plan, answers)))
 }
 
-/// Runs `generate` against `db` for `registry`, writing into the migrations directory.
-pub async fn generate(
+/// A migration worked out but not written yet: what the user reviews before it is written.
+#[derive(Debug)]
+pub struct Draft {
+    /// The changes it makes.
+    pub changes: Changes,
+    /// Its steps.
+    pub plan: Plan,
+    /// The module, rendered.
+    pub rendered: render::Rendered,
+}
+
+/// Works out the migration for `registry` against `db`, asking `prompter`; `None` when the
+/// database already holds what the models say. Writes nothing but the template of open
+/// questions, when asked for one.
+pub async fn draft(
     db: &DatabaseConnection,
     migrator: &Migrator,
     registry: &Registry,
     options: &Options<'_>,
     prompter: &mut dyn Prompter,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<Option<Draft>> {
     check_in_step(db, migrator).await?;
     let desired = Catalog::from_registry(registry);
     let actual = snapshot(db).await?;
     let (changes, plan) = match prepare(&desired, &actual, prompter)? {
-        Ok((changes, _, _)) if changes.is_empty() => return Ok(Outcome::NothingToDo),
+        Ok((changes, _, _)) if changes.is_empty() => return Ok(None),
         Ok((changes, plan, _)) => (changes, plan),
         Err(open) => {
             if let Some(path) = options.write_template {
@@ -188,18 +201,42 @@ pub async fn generate(
         }
     };
     let rendered = render::migration(&plan, options.message, options.now, options.app);
+    Ok(Some(Draft {
+        changes,
+        plan,
+        rendered,
+    }))
+}
+
+/// Writes `draft` into the migrations directory.
+pub fn write(draft: Draft, options: &Options<'_>) -> anyhow::Result<Outcome> {
     let dir = &options
         .migrations_dir
         .canonicalize()
         .unwrap_or_else(|_| options.migrations_dir.to_path_buf());
-    let (path, note) = files::write_module(dir, &rendered)?;
+    let (path, note) = files::write_module(dir, &draft.rendered)?;
     Ok(Outcome::Written {
         path,
-        module: rendered.module,
-        changes: Box::new(changes),
-        plan,
+        module: draft.rendered.module,
+        changes: Box::new(draft.changes),
+        plan: draft.plan,
         note,
     })
+}
+
+/// Runs `generate` against `db` for `registry`, writing into the migrations directory:
+/// [`draft`], then [`write`].
+pub async fn generate(
+    db: &DatabaseConnection,
+    migrator: &Migrator,
+    registry: &Registry,
+    options: &Options<'_>,
+    prompter: &mut dyn Prompter,
+) -> anyhow::Result<Outcome> {
+    match draft(db, migrator, registry, options, prompter).await? {
+        None => Ok(Outcome::NothingToDo),
+        Some(d) => write(d, options),
+    }
 }
 
 /// A readable list of the changes, for the terminal and for `check`.
@@ -373,10 +410,11 @@ pub fn read_answers(path: &Path, desired: &Catalog) -> anyhow::Result<Answers> {
     Ok(Answers::parse(&text, &path.display().to_string(), desired)?)
 }
 
-/// Saves `given` into `path`, merged over what the file holds.
-pub fn save_answers(path: &Path, given: &Answers) -> anyhow::Result<()> {
+/// Saves `given` into `path`, merged over what the file holds, leaving out what the file says
+/// about things `desired` no longer has.
+pub fn save_answers(path: &Path, given: &Answers, desired: &Catalog) -> anyhow::Result<()> {
     let base = std::fs::read_to_string(path).ok();
-    let text = given.to_toml(base.as_deref());
+    let text = given.to_toml(base.as_deref(), desired);
     std::fs::write(path, text)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())

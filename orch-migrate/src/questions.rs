@@ -388,6 +388,10 @@ pub struct TtyPrompter {
 impl Prompter for TtyPrompter {
     fn ask(&mut self, q: &Question) -> anyhow::Result<Option<Answer>> {
         use dialoguer::{Confirm, Input, Select};
+        // asked once: a migration worked out again after one answer changed keeps the others
+        if let Some(a) = self.given.get(&q.key) {
+            return Ok(Some(a.clone()));
+        }
         let theme = dialoguer::theme::SimpleTheme;
         let answer = match &q.kind {
             // optional, and orchestrator-core never asks it: `active` unless a file says
@@ -473,7 +477,14 @@ impl Prompter for TtyPrompter {
                 let q2 = q.clone();
                 let text: String = Input::with_theme(&theme)
                     .with_prompt(&q.text)
-                    .validate_with(move |s: &String| q2.check(&Answer::Text(s.clone())))
+                    .allow_empty(true)
+                    .validate_with(move |s: &String| {
+                        if s.is_empty() {
+                            Err("this question needs an answer: type one and press Enter".into())
+                        } else {
+                            q2.check(&Answer::Text(s.clone()))
+                        }
+                    })
                     .interact_text()?;
                 Answer::Text(text)
             }
@@ -481,6 +492,24 @@ impl Prompter for TtyPrompter {
         self.given.insert(q.key.clone(), answer.clone());
         Ok(Some(answer))
     }
+}
+
+/// `text` as TOML comment lines: one `#` line per line of text, with control characters
+/// (which a TOML comment may not hold) written as escapes.
+fn comment(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.split(['\n', '\r']) {
+        out.push_str("# ");
+        for c in line.chars() {
+            if c.is_control() && c != '\t' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A template answers file for `questions`, with each question as a comment and an empty or
@@ -498,21 +527,21 @@ pub fn template(questions: &[Question], app: &str) -> String {
             out.push_str(&format!("\n[{header}]\n"));
             current = Some(table.to_vec());
         }
-        out.push_str(&format!("# {}\n", q.text));
+        out.push_str(&comment(&q.text));
         let placeholder = match &q.kind {
             Kind::Confirm => {
                 out.push_str("# set to true to accept\n");
                 "false".to_owned()
             }
             Kind::Rename(options) => {
-                out.push_str(&format!(
-                    "# the new name ({}), or false if it is not a rename\n",
+                out.push_str(&comment(&format!(
+                    "the new name ({}), or false if it is not a rename",
                     options
                         .iter()
-                        .map(|o| format!("{o:?}"))
+                        .map(|o| answers::toml_key(o))
                         .collect::<Vec<_>>()
                         .join(" or ")
-                ));
+                )));
                 "false".to_owned()
             }
             _ => "\"\"".to_owned(),
@@ -520,4 +549,49 @@ pub fn template(questions: &[Question], app: &str) -> String {
         out.push_str(&format!("{} = {placeholder}\n", answers::toml_key(last)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names with quotes, brackets, dots, newlines and control characters still make a template
+    /// TOML reads, with every question's key where the answers file expects it.
+    #[test]
+    fn the_template_is_valid_toml_for_any_name() {
+        let names = [
+            "plain",
+            "with \"quotes\" and 'single'",
+            "a.dotted]name[",
+            "two\nlines\rand\u{7}bell",
+            "ünï 🦀 # not a comment",
+        ];
+        let mut qs = Vec::new();
+        for n in names {
+            qs.push(Question {
+                key: Key::new(["products", n, "description"]),
+                text: format!("Description of new product {n:?}\n(second line)"),
+                kind: Kind::Description,
+            });
+            qs.push(Question {
+                key: Key::new(["renames", "resource_types", n, "old"]),
+                text: format!("Was {n} renamed?"),
+                kind: Kind::Rename(vec![n.to_owned(), "other\nname".into()]),
+            });
+        }
+        let text = template(&qs, "my-migrate");
+        assert!(text.starts_with("# Answers for `my-migrate generate`"));
+        let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+        for n in names {
+            assert_eq!(
+                table["products"][n]["description"].as_str(),
+                Some(""),
+                "{text}"
+            );
+            assert_eq!(
+                table["renames"]["resource_types"][n]["old"].as_bool(),
+                Some(false)
+            );
+        }
+    }
 }

@@ -1267,7 +1267,7 @@ fn drive_terminal(cmd: Command) -> String {
     );
     // refused, and asked again
     t.expect("has 28 characters; at most 20 fit");
-    t.answer("Tag of new product block \"UserBlock\"", "UB");
+    t.answer("Tag of new product block \"UserBlock\"", "UBX");
     for (prompt, text) in [
         (
             "Description of new product block \"UserGroupBlock\"",
@@ -1285,10 +1285,36 @@ fn drive_terminal(cmd: Command) -> String {
     ] {
         t.answer(prompt, text);
     }
+    // the migration is shown before anything is written
+    t.expect("The migration m20270102_030405_add_users:");
+    t.expect("create products: ");
+    t.expect("Upgrade, ");
+    t.expect("Downgrade, ");
+    t.expect("Write this migration?");
+    t.expect("stop without writing");
+    // change an answer: the file's six come first, then the terminal's, by key
+    t.keys("j");
+    t.expect("> change an answer");
+    t.keys("\r");
+    t.expect("Which answer?");
+    t.expect("resource_types.username = \"user name\"");
+    t.keys("jjjjjjj");
+    t.expect("> product_blocks.UserBlock.tag = \"UBX\"");
+    t.keys("\r");
+    // asked again; an empty answer says why it is refused
+    t.expect("Tag of new product block \"UserBlock\"");
+    t.keys("\r");
+    t.expect("this question needs an answer");
+    t.answer("Tag of new product block \"UserBlock\"", "UB");
+    // shown again, without asking the other questions again
+    t.expect("Upgrade, ");
+    t.expect("Write this migration?");
+    t.expect("stop without writing");
+    t.keys("\r");
+    t.expect("Wrote ");
     t.expect("to generate again without questions?");
     t.keys("y");
     t.expect("Saved answers to ");
-    t.expect("Wrote ");
     let rest = t.p.exp_eof().unwrap_or_default();
     t.shown.push_str(&rest);
     match t.p.process().wait() {
@@ -1887,15 +1913,17 @@ async fn the_app_binary_serves_its_products() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut addr = None;
-    for line in std::io::BufReader::new(stderr).lines() {
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(url) = line.trim().strip_prefix("products API    http://") {
             addr = Some(url.trim_end_matches("/api/products/").to_owned());
             break;
         }
     }
+    // keep reading: a closed pipe would stop the server at its next line
+    let drain = std::thread::spawn(move || lines.count());
     let addr = addr.expect("serve prints its address");
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     write!(
@@ -1907,6 +1935,7 @@ async fn the_app_binary_serves_its_products() {
     stream.read_to_string(&mut response).unwrap();
     child.kill().ok();
     child.wait().ok();
+    drain.join().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
     let products: Value = serde_json::from_str(body).unwrap();
@@ -1918,4 +1947,51 @@ async fn the_app_binary_serves_its_products() {
         .collect();
     names.sort();
     assert_eq!(names, ["User Group", "User external", "User internal"]);
+}
+
+/// `generate --dry-run` shows the migration (changes, steps, and with `--sql` their statements
+/// on the database's backend) and writes nothing: no module, no mod.rs, no database change.
+#[tokio::test]
+async fn generate_dry_run_shows_and_writes_nothing() {
+    let work = Workdir::new();
+    let Some(db) = core_db(Backend::Postgres, &work).await else {
+        return;
+    };
+    let answers = work.write("answers.toml", WORKSHOP_ANSWERS);
+    let before = state(&db.conn).await;
+    let run = work.run(
+        &db.url,
+        App::CoreOnly,
+        &[
+            "generate",
+            "Add users",
+            "--answers",
+            arg(&answers),
+            "--timestamp",
+            "20270102030405",
+            "--dry-run",
+            "--sql",
+        ],
+    );
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Dry run: {}/m20270102_030405_add_users.rs was not written\n",
+            work.migrations().display()
+        )
+    );
+    for shown in [
+        "The migration m20270102_030405_add_users:",
+        "create products: \"User Group\", \"User external\", \"User internal\"",
+        "Upgrade, ",
+        "1. create product \"User Group\"",
+        "INSERT INTO \"products\"",
+        "gen_random_uuid()",
+        "Downgrade, ",
+    ] {
+        assert!(run.stderr.contains(shown), "{shown}:\n{}", run.stderr);
+    }
+    assert_eq!(work.written(), Vec::<String>::new());
+    assert_eq!(state(&db.conn).await, before);
 }

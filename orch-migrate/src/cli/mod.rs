@@ -111,6 +111,12 @@ enum Command {
         /// Name the module after this UTC time (YYYYMMDDHHMMSS) instead of now.
         #[arg(long, value_name = "TIME", hide = true)]
         timestamp: Option<String>,
+        /// Show the migration (its changes and steps) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Show each step's SQL on this database's backend too.
+        #[arg(long)]
+        sql: bool,
     },
     /// Exit 0 when the models, the migrations directory and the database agree; otherwise
     /// report what differs and exit 2 (migrations to apply, or files the binary lacks), 3 (a
@@ -325,6 +331,8 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
             write_template,
             no_input,
             timestamp,
+            dry_run,
+            sql,
         } => {
             generate::run(
                 ctx,
@@ -334,6 +342,8 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
                     write_template,
                     no_input,
                     timestamp,
+                    dry_run,
+                    sql,
                 },
             )
             .await
