@@ -15,6 +15,7 @@
 //!   clearing what an interrupted first `up` left; [`present`]: whether a migration's effect is
 //!   already in the database, so that `up` records it instead of running it.
 //! - [`files`]: the migrations directory, and whether the binary was built from it.
+//! - [`scaffold`]: `init`, which makes a crate an orch app.
 //! - [`db`]: connecting, with one-line errors.
 //! - [`cli`]: the `orch-migrate` command line, reusable by any app in a few lines.
 
@@ -33,6 +34,7 @@ pub mod plan;
 pub mod present;
 pub mod questions;
 pub mod render;
+pub mod scaffold;
 pub mod schema;
 pub mod snapshot;
 

@@ -204,6 +204,23 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
     },
+    /// Make the crate in DIR an orch app: its migrations directory, build script, migrate
+    /// binary and example products, and in Cargo.toml the dependencies, patch and profile.
+    /// Never overwrites a file; prints what it could not add.
+    Init {
+        /// The crate (a directory with a Cargo.toml).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// A backend to build a driver for; repeat for more.
+        #[arg(long = "backend", value_enum, required = true)]
+        backends: Vec<crate::scaffold::Backend>,
+        /// Depend on orch from this git repository instead of this checkout.
+        #[arg(long, value_name = "URL")]
+        git: Option<String>,
+        /// The commit, tag or branch of --git.
+        #[arg(long, requires = "git")]
+        rev: Option<String>,
+    },
     /// Print a shell completion script: `source <(APP completions bash)`.
     Completions {
         /// The shell.
@@ -241,6 +258,27 @@ pub fn main(app: App) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What `init` did and what comes next.
+fn print_init(r: &crate::scaffold::Report) {
+    if !r.created.is_empty() {
+        println!("Created {}", r.created.join(", "));
+    }
+    if !r.changed.is_empty() {
+        println!("Changed {}", r.changed.join(", "));
+    }
+    for todo in &r.todo {
+        println!("\nTo do: {todo}");
+    }
+    let run = format!("cargo run --bin {} --", r.bin);
+    println!(
+        "\nNext: write your models in src/products.rs, then\n  \
+         {run} up                       # the core schema (orchestrator-core's tables)\n  \
+         {run} generate \"Add products\" # a migration for your models\n  \
+         {run} up                       # apply it\n  \
+         {run} serve                    # see them at http://127.0.0.1:8080/metadata/products"
+    );
 }
 
 /// The command line, named and versioned as the app.
@@ -290,6 +328,19 @@ pub async fn run(
             })
             .await
             .map_err(anyhow::Error::msg)?;
+            return Ok(0);
+        }
+        Command::Init {
+            dir,
+            backends,
+            git,
+            rev,
+        } => {
+            let source = match git {
+                Some(url) => crate::scaffold::Source::Git { url, rev },
+                None => crate::scaffold::Source::this_checkout(),
+            };
+            print_init(&crate::scaffold::init(&dir, &backends, &source)?);
             return Ok(0);
         }
         _ => {}
@@ -367,7 +418,9 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
         Command::Fresh { yes } => schema::fresh(ctx, yes).await,
         Command::Refresh { yes } => schema::refresh(ctx, yes).await,
         Command::Reset { yes } => schema::reset(ctx, yes).await,
-        Command::Completions { .. } => unreachable!("answered before connecting"),
+        Command::Completions { .. } | Command::Init { .. } => {
+            unreachable!("answered before connecting")
+        }
         #[cfg(feature = "serve")]
         Command::Serve { .. } => unreachable!("answered before connecting"),
     }
