@@ -149,6 +149,7 @@ async fn an_app_of_ones_own_from_cargo_new_to_the_undo_loop() {
         .args(["new", "--vcs", "none", "--quiet"])
         .arg(&dir)));
     let init = ok(run(Command::new(INIT)
+        .env("ORCH_TEST_MIGRATIONS_DIR", tmp.path().join("unused"))
         .args(["init", "--backend", "postgres"])
         .arg(&dir)));
     assert!(
