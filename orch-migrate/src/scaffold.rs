@@ -296,12 +296,12 @@ const PRODUCTS_RS: &str = "\
 
 use orch_core::{product, product_block, register_products};
 
-/// An example block: a name required from provisioning, an id from active.
+/// An example block: a host name required from provisioning, an id from active.
 #[product_block(name = \"ExampleBlock\")]
 pub struct ExampleBlock {
-    /// The name.
+    /// The host name.
     #[required_from(provisioning)]
-    pub name: String,
+    pub hostname: String,
     /// The id in another system, once active.
     #[required_from(active)]
     pub external_id: i64,

@@ -169,6 +169,8 @@ async fn an_app_of_ones_own_from_cargo_new_to_the_undo_loop() {
         dir.join("Cargo.lock"),
     )
     .unwrap();
+    // the example products init writes compile as they are
+    app.build();
     std::fs::write(dir.join("src/products.rs"), PRODUCTS).unwrap();
     std::fs::write(dir.join("answers.toml"), ANSWERS).unwrap();
 
