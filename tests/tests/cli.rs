@@ -932,13 +932,9 @@ fn completions_need_no_database() {
 #[tokio::test]
 async fn an_orchestrator_core_database_is_adopted_by_up() {
     let work = Workdir::new();
-    let Some(db) = TestDb::new(Backend::Postgres).await else {
+    let Some(db) = orchestrator_core_schema().await else {
         return;
     };
-    db.conn
-        .execute_unprepared(include_str!("../data/orchestrator-core-schema.sql"))
-        .await
-        .expect("load data/orchestrator-core-schema.sql");
     let before = state(&db.conn).await;
 
     let run = work.run(&db.url, App::Workshop, &["up", "--sql"]);
@@ -965,17 +961,23 @@ async fn an_orchestrator_core_database_is_adopted_by_up() {
     work.run(&db.url, App::Workshop, &["check"]).code(0);
 }
 
-/// `up` adopts the same database, saying so.
-#[tokio::test]
-async fn an_orchestrator_core_database_is_adopted_by_up_itself() {
-    let work = Workdir::new();
-    let Some(db) = TestDb::new(Backend::Postgres).await else {
-        return;
-    };
+/// A PostgreSQL database with orchestrator-core's schema as its own migrations leave it.
+async fn orchestrator_core_schema() -> Option<TestDb> {
+    let db = TestDb::new(Backend::Postgres).await?;
     db.conn
         .execute_unprepared(include_str!("../data/orchestrator-core-schema.sql"))
         .await
         .expect("load data/orchestrator-core-schema.sql");
+    Some(db)
+}
+
+/// `up` adopts the same database, saying so.
+#[tokio::test]
+async fn an_orchestrator_core_database_is_adopted_by_up_itself() {
+    let work = Workdir::new();
+    let Some(db) = orchestrator_core_schema().await else {
+        return;
+    };
     let run = work.run(&db.url, App::Workshop, &["up"]);
     run.code(0);
     assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));

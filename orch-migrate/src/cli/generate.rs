@@ -15,13 +15,27 @@ use crate::generate::{self, Draft};
 use crate::questions::{Chain, FilePrompter, TtyPrompter, Unattended};
 
 /// What `generate` was asked.
+#[derive(Debug, clap::Args)]
 pub(super) struct Args {
+    /// What the migration does; its slug names the module.
     pub(super) message: String,
+    /// Answers file (TOML) with descriptions, tags, values, renames and confirmations.
+    #[arg(long, value_name = "FILE")]
     pub(super) answers: Option<PathBuf>,
+    /// When questions are left open, write a template answers file with all of them here.
+    #[arg(long, value_name = "FILE")]
     pub(super) write_template: Option<PathBuf>,
+    /// Never prompt, even on a terminal.
+    #[arg(long)]
     pub(super) no_input: bool,
+    /// Name the module after this UTC time (YYYYMMDDHHMMSS) instead of now.
+    #[arg(long, value_name = "TIME", hide = true)]
     pub(super) timestamp: Option<String>,
+    /// Show the migration (its changes and steps) and write nothing.
+    #[arg(long)]
     pub(super) dry_run: bool,
+    /// Show each step's SQL on this database's backend too.
+    #[arg(long)]
     pub(super) sql: bool,
 }
 

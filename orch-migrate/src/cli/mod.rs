@@ -96,28 +96,7 @@ struct Cli {
 enum Command {
     /// Compare the registered models with the database and write a migration module for the
     /// difference, asking what the models don't say.
-    Generate {
-        /// What the migration does; its slug names the module.
-        message: String,
-        /// Answers file (TOML) with descriptions, tags, values, renames and confirmations.
-        #[arg(long, value_name = "FILE")]
-        answers: Option<PathBuf>,
-        /// When questions are left open, write a template answers file with all of them here.
-        #[arg(long, value_name = "FILE")]
-        write_template: Option<PathBuf>,
-        /// Never prompt, even on a terminal.
-        #[arg(long)]
-        no_input: bool,
-        /// Name the module after this UTC time (YYYYMMDDHHMMSS) instead of now.
-        #[arg(long, value_name = "TIME", hide = true)]
-        timestamp: Option<String>,
-        /// Show the migration (its changes and steps) and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Show each step's SQL on this database's backend too.
-        #[arg(long)]
-        sql: bool,
-    },
+    Generate(generate::Args),
     /// Exit 0 when the models, the migrations directory and the database agree; otherwise
     /// report what differs and exit 2 (migrations to apply, or files the binary lacks), 3 (a
     /// migration to generate) or 4 (no product registered).
@@ -376,29 +355,7 @@ async fn execute(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<u8> {
         drift(ctx)?.require_none(ctx.app.name)?;
     }
     match command {
-        Command::Generate {
-            message,
-            answers,
-            write_template,
-            no_input,
-            timestamp,
-            dry_run,
-            sql,
-        } => {
-            generate::run(
-                ctx,
-                generate::Args {
-                    message,
-                    answers,
-                    write_template,
-                    no_input,
-                    timestamp,
-                    dry_run,
-                    sql,
-                },
-            )
-            .await
-        }
+        Command::Generate(args) => generate::run(ctx, args).await,
         Command::Check { format } => check(ctx, format).await,
         Command::Up { num, sql } => migrations::up(ctx, num, sql).await,
         Command::Down { num, to, sql } => {
