@@ -83,8 +83,9 @@ pub mod __private {
     pub use crate::field::{ConvertCx, DebugAt, DebugWith, items, read_exactly_one, required};
     pub use crate::subscription::rows::{Item, Node, ReadCx, Writer, product_items, wrong_item};
     pub use crate::subscription::store;
-    pub use crate::subscription::{Connection, ProductRef, SaveStats, SubscriptionError};
+    pub use crate::subscription::{Connection, ProductRef, Refused, SaveStats, SubscriptionError};
     pub use inventory;
+    pub use sea_orm::{TransactionSession, TransactionTrait};
     pub use serde;
     pub use serde_json;
     pub use std::collections::BTreeMap;

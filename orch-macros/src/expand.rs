@@ -662,19 +662,62 @@ fn impls(m: &Model) -> TokenStream {
                         #p::store::load(db, subscription_ids).await
                     }
 
-                    /// Moves the subscription to lifecycle `M`: every field `M` requires must be
-                    /// present, no subscription that uses one of its blocks may be left in an
-                    /// unsafe lifecycle, and `start_date` (active) or `end_date` (terminated) is
-                    /// set when unset. Nothing is written until it is saved.
+                    /// Moves the subscription to lifecycle `M` **in memory**: every field `M`
+                    /// requires must be present, no subscription that uses one of its blocks may
+                    /// be left in an unsafe lifecycle, and `start_date` (active) or `end_date`
+                    /// (terminated) is set when unset. Nothing is written: save the result, or
+                    /// use `transition_and_save`. Refused, it hands the subscription back.
                     pub async fn transition<M: #orch::Lifecycle>(
                         self,
                         db: &impl #p::Connection,
-                    ) -> #p::Result<#ident<M>, #p::SubscriptionError> {
+                    ) -> #p::Result<#ident<M>, #p::Refused<Self>> {
                         let target = <M as #orch::Lifecycle>::STATUS;
-                        #p::store::check_dependants(db, self.meta.subscription_id, target).await?;
-                        let mut next = self.into_lifecycle::<M>()?;
-                        #p::store::stamp_dates(&mut next.meta, target);
-                        #p::Ok(next)
+                        if let #p::Err(error) =
+                            #p::store::check_dependants(db, self.meta.subscription_id, target).await
+                        {
+                            return #p::Err(#p::Refused { subscription: self, error });
+                        }
+                        match ::core::clone::Clone::clone(&self).into_lifecycle::<M>() {
+                            #p::Ok(mut next) => {
+                                #p::store::stamp_dates(&mut next.meta, target);
+                                #p::Ok(next)
+                            }
+                            #p::Err(missing) => #p::Err(#p::Refused {
+                                subscription: self,
+                                error: missing.into(),
+                            }),
+                        }
+                    }
+
+                    /// Moves the subscription to lifecycle `M` **and saves it**, in one
+                    /// transaction (the caller's, when `db` is one): the checks of
+                    /// `transition`, then `save`. Refused or not saved, it hands the
+                    /// subscription back as it was, and nothing is written.
+                    pub async fn transition_and_save<M: #orch::Lifecycle>(
+                        self,
+                        db: &impl #p::Connection,
+                    ) -> #p::Result<#ident<M>, #p::Refused<Self>> {
+                        let txn = match #p::TransactionTrait::begin(db).await {
+                            #p::Ok(txn) => txn,
+                            #p::Err(e) => {
+                                return #p::Err(#p::Refused { subscription: self, error: e.into() })
+                            }
+                        };
+                        let original = ::core::clone::Clone::clone(&self);
+                        let mut next = match self.transition::<M>(&txn).await {
+                            #p::Ok(next) => next,
+                            #p::Err(refused) => return #p::Err(refused),
+                        };
+                        let saved = match next.save(&txn).await {
+                            #p::Ok(_) => #p::TransactionSession::commit(txn)
+                                .await
+                                .map_err(#p::SubscriptionError::from),
+                            #p::Err(e) => #p::Err(e),
+                        };
+                        match saved {
+                            #p::Ok(()) => #p::Ok(next),
+                            #p::Err(error) => #p::Err(#p::Refused { subscription: original, error }),
+                        }
                     }
                 }
             },

@@ -972,7 +972,7 @@ async fn shared_blocks_belong_to_their_owner(backend: Backend) {
         .transition::<Terminated>(conn)
         .await
         .unwrap_err();
-    let SubscriptionError::UnsafeTransition { dependants, .. } = &err else {
+    let SubscriptionError::UnsafeTransition { dependants, .. } = &err.error else {
         panic!("not an unsafe transition: {err}");
     };
     let mut users: Vec<_> = dependants.iter().map(|d| d.subscription_id).collect();
@@ -1012,7 +1012,7 @@ async fn shared_blocks_belong_to_their_owner(backend: Backend) {
         .transition::<Terminated>(conn)
         .await
         .unwrap_err();
-    let SubscriptionError::UnsafeTransition { dependants, .. } = &err else {
+    let SubscriptionError::UnsafeTransition { dependants, .. } = &err.error else {
         panic!("not an unsafe transition: {err}");
     };
     assert_eq!(

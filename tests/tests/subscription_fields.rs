@@ -514,14 +514,14 @@ async fn transitions_name_every_missing_field(backend: Backend) {
         .transition::<Provisioning>(conn)
         .await
         .unwrap_err();
-    let SubscriptionError::Missing(missing) = &err else {
+    let SubscriptionError::Missing(missing) = &err.error else {
         panic!("{err}")
     };
     assert_eq!(missing.missing, PROVISIONING_FIELDS);
     assert_eq!(missing.target, SubscriptionLifecycle::Provisioning);
 
     let err = sub.clone().transition::<Active>(conn).await.unwrap_err();
-    let SubscriptionError::Missing(missing) = &err else {
+    let SubscriptionError::Missing(missing) = &err.error else {
         panic!("{err}")
     };
     let mut expected: Vec<&str> = PROVISIONING_FIELDS.to_vec();
@@ -558,7 +558,7 @@ async fn transitions_name_every_missing_field(backend: Backend) {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, SubscriptionError::Missing(m) if m.missing == ["scalars.s_f64", "nest.deep.leaf.leaf_n"]),
+        matches!(&err.error, SubscriptionError::Missing(m) if m.missing == ["scalars.s_f64", "nest.deep.leaf.leaf_n"]),
         "{err}"
     );
     // terminated requires nothing lifecycle-dependent

@@ -80,11 +80,16 @@ async fn the_workshop_flow(backend: Backend) {
     );
 
     // moving to active needs a user id
-    let err = loaded.clone().transition::<Active>(conn).await.unwrap_err();
+    let before = loaded.clone();
+    let refused = loaded.transition::<Active>(conn).await.unwrap_err();
     assert!(
-        matches!(&err, SubscriptionError::Missing(m) if m.missing == ["user.user_id"]),
-        "{err}"
+        matches!(&refused.error, SubscriptionError::Missing(m) if m.missing == ["user.user_id"]),
+        "{refused}"
     );
+    assert_eq!(refused.missing(), ["user.user_id"]);
+    // refused, the subscription is handed back as it was
+    let loaded = refused.subscription;
+    assert_eq!(loaded, before);
     let mut user = loaded.transition::<Provisioning>(conn).await.unwrap();
     user.user.user_id = Some(42);
     let mut user: User = user.transition::<Active>(conn).await.unwrap();
@@ -514,3 +519,139 @@ async fn another_writers_change_to_a_relation(backend: Backend) {
 }
 
 tests::per_backend!(another_writers_change_to_a_relation);
+
+/// `transition` moves in memory and writes nothing; `transition_and_save` moves and saves in one
+/// transaction. Either, refused, hands the subscription back as it was: for a missing field
+/// (named), and for a save that fails (another writer's change), with nothing written.
+async fn transitions_hand_the_subscription_back(backend: Backend) {
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let mut group: UserGroupInactive = UserGroup::from_product(conn, "User Group", "c")
+        .await
+        .unwrap();
+    group.user_group.group_name = Some("net".into());
+    group.save(conn).await.unwrap();
+    let id = group.meta.subscription_id;
+
+    // in memory: nothing written
+    let moved = group
+        .clone()
+        .transition::<Provisioning>(conn)
+        .await
+        .unwrap();
+    assert_eq!(moved.to_json()["status"], "provisioning");
+    assert!(
+        UserGroup::<Initial>::from_subscription(conn, id)
+            .await
+            .is_ok()
+    );
+
+    // and save: written, in the new lifecycle
+    let group = group
+        .transition_and_save::<Provisioning>(conn)
+        .await
+        .unwrap();
+    let stored = UserGroup::<Provisioning>::from_subscription(conn, id)
+        .await
+        .unwrap();
+    assert_eq!(stored, group);
+
+    // refused for a missing field: handed back, nothing written
+    let refused = group
+        .clone()
+        .transition_and_save::<Active>(conn)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.missing(), ["user_group.group_id"]);
+    assert_eq!(refused.subscription, group);
+    let mut group = refused.subscription;
+
+    // refused by the save (another writer set the same value since): handed back, nothing
+    // written
+    let mut other = UserGroup::<Provisioning>::from_subscription(conn, id)
+        .await
+        .unwrap();
+    other.user_group.group_id = Some(5);
+    other.save(conn).await.unwrap();
+    group.user_group.group_id = Some(9);
+    let before = group.clone();
+    let refused = group.transition_and_save::<Active>(conn).await.unwrap_err();
+    assert!(
+        matches!(refused.error, SubscriptionError::Conflict { .. }),
+        "{refused}"
+    );
+    assert_eq!(refused.subscription, before, "as it was, dates unset");
+    let stored = UserGroup::<Provisioning>::from_subscription(conn, id)
+        .await
+        .unwrap();
+    assert_eq!(stored.user_group.group_id, Some(5), "theirs");
+    assert_eq!(stored.meta.version, other.meta.version);
+    // `?` turns a refusal into its SubscriptionError
+    let as_error = || async {
+        UserGroup::<Provisioning>::from_subscription(conn, id)
+            .await?
+            .transition::<Terminated>(conn)
+            .await?;
+        Ok::<(), SubscriptionError>(())
+    };
+    as_error().await.unwrap();
+}
+
+tests::per_backend!(transitions_hand_the_subscription_back);
+
+/// `save` and `save_all` inside the caller's transaction (a workflow step's): the caller's
+/// commit keeps what they wrote, the caller's rollback removes it, on every backend.
+async fn saves_in_the_callers_transaction(backend: Backend) {
+    use sea_orm::TransactionTrait;
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let count = || scalar(conn, "SELECT COUNT(*) FROM subscriptions");
+
+    let txn = conn.begin().await.unwrap();
+    let mut kept: UserGroupInactive = UserGroup::from_product(&txn, "User Group", "c")
+        .await
+        .unwrap();
+    kept.save(&txn).await.unwrap();
+    let mut more: Vec<UserGroupInactive> = Vec::new();
+    for _ in 0..3 {
+        more.push(
+            UserGroup::from_product(&txn, "User Group", "c")
+                .await
+                .unwrap(),
+        );
+    }
+    UserGroup::save_all(&txn, &mut more).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(count().await, 4);
+    assert!(
+        UserGroup::<Initial>::from_subscription(conn, kept.meta.subscription_id)
+            .await
+            .is_ok()
+    );
+
+    let txn = conn.begin().await.unwrap();
+    let mut dropped: UserGroupInactive = UserGroup::from_product(&txn, "User Group", "c")
+        .await
+        .unwrap();
+    dropped.save(&txn).await.unwrap();
+    kept.user_group.group_name = Some("changed".into());
+    kept.save(&txn).await.unwrap();
+    let mut batch: Vec<UserGroupInactive> = vec![
+        UserGroup::from_product(&txn, "User Group", "c")
+            .await
+            .unwrap(),
+    ];
+    UserGroup::save_all(&txn, &mut batch).await.unwrap();
+    txn.rollback().await.unwrap();
+    assert_eq!(count().await, 4, "the rollback removed both new ones");
+    let stored = UserGroup::<Initial>::from_subscription(conn, kept.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(stored.user_group.group_name, None, "and the change");
+}
+
+tests::per_backend!(saves_in_the_callers_transaction);

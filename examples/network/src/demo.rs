@@ -66,6 +66,13 @@ pub enum DemoError {
     NotRefused(String),
 }
 
+/// A refused move, with the subscription it hands back dropped: the demo does not retry.
+impl<P> From<orch_core::subscription::Refused<P>> for DemoError {
+    fn from(r: orch_core::subscription::Refused<P>) -> DemoError {
+        DemoError::Subscription(r.error)
+    }
+}
+
 /// Runs the demo on a database with the network catalogue (see [`crate::migrations`]).
 pub async fn demo<C: Connection>(db: &C) -> Result<Demo, DemoError> {
     let nodes = vec![
@@ -88,8 +95,8 @@ pub async fn demo<C: Connection>(db: &C) -> Result<Demo, DemoError> {
 
     // the L2VPN's first SAP is on this port: terminating it would leave the L2VPN broken
     let refused = match saved.ports[0].clone().transition::<Terminated>(db).await {
-        Err(e @ SubscriptionError::UnsafeTransition { .. }) => e,
-        Err(e) => return Err(e.into()),
+        Err(r) if matches!(r.error, SubscriptionError::UnsafeTransition { .. }) => r.error,
+        Err(r) => return Err(r.into()),
         Ok(p) => return Err(DemoError::NotRefused(p.meta.description)),
     };
     Ok(Demo {

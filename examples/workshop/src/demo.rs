@@ -44,6 +44,13 @@ impl fmt::Display for DemoError {
     }
 }
 
+/// A refused move, as the error it carries (the demo does not retry).
+impl<P> From<orch_core::subscription::Refused<P>> for DemoError {
+    fn from(r: orch_core::subscription::Refused<P>) -> DemoError {
+        DemoError::Subscription(r.error)
+    }
+}
+
 impl std::error::Error for DemoError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {

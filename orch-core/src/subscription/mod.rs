@@ -107,6 +107,47 @@ fn list<T: fmt::Display>(items: &[T]) -> String {
         .join("; ")
 }
 
+/// A lifecycle move that was refused, with the subscription handed back unchanged: a step that
+/// fails to move a subscription can fix what is missing and try again without loading it anew.
+///
+/// It converts into [`SubscriptionError`] with `?`, keeping only the reason.
+#[derive(Debug)]
+pub struct Refused<P> {
+    /// The subscription, in the lifecycle it was in.
+    pub subscription: P,
+    /// Why it was refused: [`SubscriptionError::Missing`] names every missing field.
+    pub error: SubscriptionError,
+}
+
+impl<P> Refused<P> {
+    /// The paths of the fields the target lifecycle requires and the subscription lacks
+    /// (`user.user_id`); empty when the move was refused for another reason.
+    pub fn missing(&self) -> &[String] {
+        match &self.error {
+            SubscriptionError::Missing(m) => &m.missing,
+            _ => &[],
+        }
+    }
+}
+
+impl<P> fmt::Display for Refused<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<P: fmt::Debug> std::error::Error for Refused<P> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<P> From<Refused<P>> for SubscriptionError {
+    fn from(r: Refused<P>) -> SubscriptionError {
+        r.error
+    }
+}
+
 /// Why creating, saving, loading or moving a subscription failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SubscriptionError {
