@@ -56,6 +56,7 @@ pub mod lifecycle;
 pub mod migration;
 pub mod model;
 pub mod net;
+mod poisoned;
 pub mod registry;
 pub mod subscription;
 pub mod value;

@@ -50,9 +50,12 @@ pub(crate) fn model(kind: ModelKind, args: TokenStream, input: TokenStream) -> T
     }
 }
 
-/// On error, the struct as written (without orch's attributes), so that code using it does not
-/// drown the real error in follow-up errors.
+/// On error, the struct as written (without orch's attributes) with its lifecycle parameter and
+/// metadata, and the traits the other macros rely on implemented with bodies that never run
+/// (`orch_core`'s `__orch_poisoned_*`), so that a product using the block, and
+/// `register_products!` naming the product, add no errors to the real one.
 fn fallback(m: &Model) -> TokenStream {
+    let orch = orch();
     let Model {
         attrs, vis, ident, ..
     } = m;
@@ -66,7 +69,29 @@ fn fallback(m: &Model) -> TokenStream {
         } = f;
         quote!(#(#attrs)* #vis #ident: #ty)
     });
-    quote!(#(#attrs)* #vis struct #ident { #(#fields),* })
+    if m.fields.iter().any(|f| f.name == "meta") {
+        // a reserved name: the metadata the impls need has nowhere to go
+        return quote!(#(#attrs)* #vis struct #ident { #(#fields),* });
+    }
+    let (meta, impls) = match m.kind {
+        ModelKind::Block => (
+            quote!(#orch::BlockMeta<L>),
+            quote!(#orch::__orch_poisoned_block!(#ident);),
+        ),
+        ModelKind::Product => (
+            quote!(#orch::SubscriptionMeta<L>),
+            quote!(#orch::__orch_poisoned_product!(#ident);),
+        ),
+    };
+    quote! {
+        #(#attrs)*
+        #vis struct #ident<L: #orch::Lifecycle = #orch::Active> {
+            #(#fields,)*
+            /// The metadata.
+            pub meta: #meta,
+        }
+        #impls
+    }
 }
 
 fn orch() -> TokenStream {

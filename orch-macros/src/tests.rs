@@ -284,6 +284,9 @@ fn every_bad_field_is_reported() {
     );
 }
 
+/// With errors, the struct is kept as written (its lifecycle parameter and metadata added) and
+/// implements what other macros need through `__orch_poisoned_block!`, so its users add no
+/// errors (the trybuild cases `one_error_per_mistake_*` compile them).
 #[test]
 fn on_errors_the_struct_is_kept_as_written_without_orch_attributes() {
     let out = block(
@@ -307,10 +310,13 @@ fn on_errors_the_struct_is_kept_as_written_without_orch_attributes() {
     let code = out.to_string();
     // the derives orch would have written are dropped too: they could fail on the fields
     let expected = quote! {
-        pub struct PortBlock {
+        pub struct PortBlock<L: ::orch_core::Lifecycle = ::orch_core::Active> {
             #[serde(skip)]
-            pub speed: Option<i64>
+            pub speed: Option<i64>,
+            /// The metadata.
+            pub meta: ::orch_core::BlockMeta<L>,
         }
+        ::orch_core::__orch_poisoned_block!(PortBlock);
     };
     assert!(code.ends_with(&expected.to_string()), "{code}");
 }
