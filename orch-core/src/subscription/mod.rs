@@ -248,6 +248,10 @@ pub enum SubscriptionError {
         /// The depending subscriptions in the way.
         dependants: Vec<Dependant>,
     },
+    /// The registered models contradict each other (two types with one block name, a product
+    /// name registered twice): a mistake in the code, named with both places.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
     /// A block or resource type of the model is missing from the database.
     #[error(
         "the database lacks {}: generate and apply a migration for the models",

@@ -100,11 +100,7 @@ build_any!(
 );
 
 fn check_registered<P: Product>(product: &str) -> Result<(), SubscriptionError> {
-    let registry = SUBSCRIPTION_MODEL_REGISTRY
-        .get()
-        .map_err(|e| SubscriptionError::Metadata {
-            missing: vec![e.to_string()],
-        })?;
+    let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
     let registered = registry
         .product(product)
         .ok_or_else(|| SubscriptionError::NotRegistered(product.to_owned()))?;
@@ -163,6 +159,8 @@ pub async fn from_product<P: Product, C: Connection>(
     product: ProductRef,
     customer_id: String,
 ) -> Result<P, SubscriptionError> {
+    // the models' own mistakes first: they are not the database's
+    SUBSCRIPTION_MODEL_REGISTRY.get()?;
     // the product and its fixed inputs in one query: a loop creating many subscriptions pays
     // one round trip for each
     let select = products::Entity::find().find_with_related(fixed_inputs::Entity);
@@ -1720,11 +1718,7 @@ async fn json_of<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| SubscriptionError::ProductNotFound(ProductRef::Id(row.product_id)))?;
-    let registry = SUBSCRIPTION_MODEL_REGISTRY
-        .get()
-        .map_err(|e| SubscriptionError::Metadata {
-            missing: vec![e.to_string()],
-        })?;
+    let registry = SUBSCRIPTION_MODEL_REGISTRY.get()?;
     let descriptor = registry
         .product(&product.name)
         .ok_or_else(|| SubscriptionError::NotRegistered(product.name.clone()))?
