@@ -445,3 +445,38 @@ mod shadowing {
         assert_eq!((active.cx, active.v, active.owner), (1, 2, 3));
     }
 }
+
+/// `new` takes exactly what every lifecycle requires and starts everything else empty, so that
+/// adding an optional field, or one required from provisioning or active, changes no call.
+#[test]
+fn new_takes_what_every_lifecycle_requires() {
+    // nothing is required in every lifecycle
+    let group: UserGroupBlockInactive = UserGroupBlock::new();
+    assert_eq!(group.group_name, None);
+    assert_eq!(group.group_id, None);
+    // a block field is; the optional, lifecycle-dependent and list fields start empty
+    let mut user = UserBlock::new(group);
+    assert_eq!(
+        (&user.username, user.age, user.user_id, user.nicknames.len()),
+        (&None, None, None, 0)
+    );
+    // a plain value is required, and so is a list with a minimum
+    let port = PortBlock::new(Speed::TenG);
+    let lag = LagBlock::new(vec![port.clone(), PortBlock::new(Speed::OneG)]);
+    assert_eq!(lag.members.len(), 2);
+    // a union member is a block like any other
+    let uplink = AnyPort::Port(port);
+    assert!(matches!(uplink, AnyPort::Port(ref p) if p.speed == Speed::TenG));
+    // each is a new instance, and moves once the rest is set
+    assert_ne!(
+        lag.members[0].meta.subscription_instance_id,
+        lag.members[1].meta.subscription_instance_id
+    );
+    user.username = Some("alice".into());
+    user.group.group_name = Some("admins".into());
+    assert!(user.clone().into_lifecycle::<Provisioning>().is_ok());
+    assert_eq!(
+        user.into_lifecycle::<Active>().unwrap_err().missing,
+        ["group.group_id", "user_id"]
+    );
+}

@@ -117,17 +117,81 @@ fn shape(ty: &syn::Type) -> TokenStream {
 
 /// The field's type in lifecycle `L`.
 fn field_type(f: &ModelField) -> TokenStream {
+    field_type_at(f, &quote!(L))
+}
+
+/// The field's type in lifecycle `lifecycle` (a type: `L`, `::orch_core::Initial`).
+fn field_type_at(f: &ModelField, lifecycle: &TokenStream) -> TokenStream {
     let orch = orch();
     let ty = &f.ty;
     let inner = if types::is_lifecycle_independent(ty) {
         quote!(#ty)
     } else {
-        field_path(ty, quote!(::At<L>))
+        field_path(ty, quote!(::At<#lifecycle>))
     };
     match f.required_from {
         None => inner,
-        Some((Stage::Provisioning, _)) => quote!(#orch::RequiredFromProvisioning<L, #inner>),
-        Some((Stage::Active, _)) => quote!(#orch::RequiredFromActive<L, #inner>),
+        Some((Stage::Provisioning, _)) => {
+            quote!(#orch::RequiredFromProvisioning<#lifecycle, #inner>)
+        }
+        Some((Stage::Active, _)) => quote!(#orch::RequiredFromActive<#lifecycle, #inner>),
+    }
+}
+
+/// `new` for a block in the initial lifecycle: an argument for each field every lifecycle
+/// requires (a value or block without `Option`, a list with a minimum), every other field
+/// empty. Adding an optional field or one required from provisioning or active leaves every
+/// call as it is; adding one required always is a compile error at each call, as it should be.
+fn constructor(m: &Model, where_clause: &TokenStream) -> TokenStream {
+    if m.kind != ModelKind::Block {
+        return quote!();
+    }
+    let orch = orch();
+    let ident = &m.ident;
+    let initial = quote!(#orch::Initial);
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    let mut required = Vec::new();
+    for f in &m.fields {
+        let id = &f.ident;
+        let is_list = types::unwrap(&f.ty, "Vec").is_some();
+        let is_option = types::unwrap(&f.ty, "Option").is_some();
+        let min = f.items.as_ref().and_then(|i| i.min).unwrap_or(0);
+        let argument = f.required_from.is_none() && !is_option && (!is_list || min > 0);
+        if argument {
+            let ty = field_type_at(f, &initial);
+            params.push(quote!(#id: #ty));
+            inits.push(quote!(#id));
+            required.push(format!("`{}`", f.name));
+        } else if is_list && f.required_from.is_none() {
+            inits.push(quote!(#id: ::std::vec::Vec::new()));
+        } else {
+            inits.push(quote!(#id: ::core::option::Option::None));
+        }
+    }
+    let doc = format!(
+        "A new `{ident}` in the initial lifecycle with {}; every other field starts empty. \
+         Set the rest, then move it with `into_lifecycle`.",
+        if required.is_empty() {
+            "no value given, since no field is required in every lifecycle".to_owned()
+        } else {
+            format!(
+                "the fields every lifecycle requires ({})",
+                required.join(", ")
+            )
+        }
+    );
+    quote! {
+        impl #ident<#initial> #where_clause {
+            #[doc = #doc]
+            #[allow(clippy::too_many_arguments)]
+            pub fn new(#(#params),*) -> Self {
+                #ident {
+                    #(#inits,)*
+                    meta: #orch::BlockMeta::new(),
+                }
+            }
+        }
     }
 }
 
@@ -406,6 +470,7 @@ fn impls(m: &Model) -> TokenStream {
         .filter(|ty| !types::mentions(ty, ident))
         .collect();
     let where_clause = where_clause(&field_types, &quote!(#orch::Field));
+    let constructor = constructor(m, &where_clause);
 
     let clones = m.fields.iter().map(|f| {
         let id = &f.ident;
@@ -917,5 +982,7 @@ fn impls(m: &Model) -> TokenStream {
 
             #block_storage
         }
+
+        #constructor
     }
 }

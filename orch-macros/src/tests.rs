@@ -164,12 +164,12 @@ fn the_descriptor_carries_names_renames_and_bounds() {
 #[test]
 fn impls_require_only_the_non_builtin_field_types_to_be_fields() {
     let code = pretty(block(quote!(name = "UserBlock"), user_block()));
-    // every impl of the block: ProductBlock, Field, Single, Clone, PartialEq, Debug, Serialize
-    // and the inherent one
+    // every impl of the block: ProductBlock, Field, Single, Clone, PartialEq, Debug, Serialize,
+    // the inherent one and the initial lifecycle's `new`
     assert_eq!(
         code.matches("where\n        for<'__orch> UserGroupBlock: ::orch_core::Field,\n")
             .count(),
-        8,
+        9,
         "{code}"
     );
     assert!(!code.contains("String: ::orch_core::Field"), "{code}");

@@ -834,7 +834,35 @@ async fn a_shared_block_is_read_only_where_it_is_used(backend: Backend) {
     );
 }
 
+/// New list items and union members made with `new` (only what every lifecycle requires) are
+/// saved and loaded back like the blocks `from_product` made, in order.
+async fn new_list_items_and_union_members(backend: Backend) {
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let mut a: Rich<Initial> = Rich::from_product(conn, "Rich A", "c").await.unwrap();
+    let mut leaf = LeafBlock::new();
+    leaf.leaf_note = Some("third".into());
+    a.nest.leaves.push(leaf);
+    a.nest.mixed.push(AnyLeaf::Other(OtherBlock::new()));
+    a.nest.mixed.push(AnyLeaf::Leaf(LeafBlock::new()));
+    a.nest.maybe = Some(LeafBlock::new());
+    a.save(conn).await.unwrap();
+    let loaded = Rich::<Initial>::from_subscription(conn, a.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(loaded, a);
+    assert_eq!(loaded.nest.leaves.len(), 3);
+    assert_eq!(loaded.nest.leaves[2].leaf_note.as_deref(), Some("third"));
+    assert!(matches!(
+        loaded.nest.mixed.as_slice(),
+        [AnyLeaf::Other(_), AnyLeaf::Leaf(_)]
+    ));
+}
+
 tests::per_backend!(
+    new_list_items_and_union_members,
     every_field_kind_loads_back_exactly,
     from_product_gives_defaults_and_writes_nothing,
     a_save_writes_only_what_changed,
