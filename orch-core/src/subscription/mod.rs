@@ -21,6 +21,7 @@
 //! Saving and loading take a fixed number of queries per batch, whatever the number of
 //! subscriptions and blocks: [`save_all`] and [`load`] work on many at once.
 
+mod load;
 pub mod rows;
 pub mod store;
 
