@@ -222,8 +222,83 @@ impl fmt::Debug for GlobalRegistry {
 ///     "User external" => User,
 /// }
 /// ```
+///
+/// The enum form registers the same and declares an enum over the product types, each variant
+/// an [`AnyLifecycle`](crate::subscription::AnyLifecycle) of its type, that loads any stored
+/// subscription of these products as its type and lifecycle:
+///
+/// ```ignore
+/// orch_core::register_products! {
+///     /// Any subscription of the workshop's products.
+///     pub enum Workshop {
+///         UserGroup(UserGroup) = ["User Group"],
+///         User(User) = ["User internal", "User external"],
+///     }
+/// }
+///
+/// match Workshop::from_subscription(&db, id).await? {
+///     Workshop::User(AnyLifecycle::Active(user)) => { /* a User<Active> */ }
+///     other => { /* ... */ }
+/// }
+/// ```
 #[macro_export]
 macro_rules! register_products {
+    (
+        $(#[$attr:meta])*
+        $vis:vis enum $enum:ident {
+            $( $(#[$vattr:meta])* $variant:ident($ty:ty) = [$($name:literal),+ $(,)?] ),* $(,)?
+        }
+    ) => {
+        $crate::register_products! { $( $($name => $ty),+ ),* }
+
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq)]
+        $vis enum $enum {
+            $( $(#[$vattr])* $variant($crate::subscription::AnyLifecycle<$ty>), )*
+        }
+
+        impl $enum {
+            /// Builds subscription `id` from a batch read by `load_with`: the variant of its
+            /// product, in its stored lifecycle.
+            pub fn build(
+                batch: &$crate::subscription::load::Batch,
+                id: $crate::__private::Uuid,
+            ) -> ::core::result::Result<Self, $crate::subscription::SubscriptionError> {
+                match batch.product_name(id)? {
+                    $( $($name)|+ => ::core::result::Result::Ok(
+                        $enum::$variant($crate::subscription::AnyLifecycle::build(batch, id)?),
+                    ), )*
+                    other => ::core::result::Result::Err(
+                        $crate::subscription::SubscriptionError::NotRegistered(
+                            ::std::string::ToString::to_string(other),
+                        ),
+                    ),
+                }
+            }
+
+            /// Loads a stored subscription of any of these products, in whichever lifecycle
+            /// it is in.
+            pub async fn from_subscription(
+                db: &impl $crate::subscription::Connection,
+                id: $crate::__private::Uuid,
+            ) -> ::core::result::Result<Self, $crate::subscription::SubscriptionError> {
+                ::core::result::Result::Ok(
+                    $crate::subscription::load::load_with(db, &[id], Self::build)
+                        .await?
+                        .remove(0),
+                )
+            }
+
+            /// Loads many, each as its product and lifecycle, with the queries of one typed
+            /// load.
+            pub async fn from_subscriptions(
+                db: &impl $crate::subscription::Connection,
+                ids: &[$crate::__private::Uuid],
+            ) -> ::core::result::Result<::std::vec::Vec<Self>, $crate::subscription::SubscriptionError> {
+                $crate::subscription::load::load_with(db, ids, Self::build).await
+            }
+        }
+    };
     ($($name:literal => $ty:ty),* $(,)?) => {
         $(
             $crate::__private::inventory::submit! {

@@ -705,6 +705,10 @@ fn impls(m: &Model) -> TokenStream {
                     }
                 }
 
+                impl #orch::subscription::ProductFamily for #ident<#orch::Active> #where_clause {
+                    type At<L: #orch::Lifecycle> = #ident<L>;
+                }
+
                 impl #ident<#orch::Initial> #where_clause {
                     /// A new subscription of `product` (a registered name, or a product id) for
                     /// `customer_id`, in lifecycle initial, with the product's fixed inputs and

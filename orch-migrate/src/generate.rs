@@ -225,7 +225,7 @@ pub fn write(draft: Draft, options: &Options<'_>) -> anyhow::Result<Outcome> {
 }
 
 /// Runs `generate` against `db` for `registry`, writing into the migrations directory:
-/// [`draft`], then [`write`].
+/// [`draft`], then [`write()`].
 pub async fn generate(
     db: &DatabaseConnection,
     migrator: &Migrator,

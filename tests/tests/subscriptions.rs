@@ -655,3 +655,55 @@ async fn saves_in_the_callers_transaction(backend: Backend) {
 }
 
 tests::per_backend!(saves_in_the_callers_transaction);
+
+/// Loading without naming the lifecycle (`AnyLifecycle<User>`) or the type (the workshop's
+/// `Workshop` enum from `register_products!`): each subscription comes back as its product's
+/// type in its stored lifecycle, one at a time or in one batch, equal to a typed load.
+async fn any_subscription_loads_as_its_type_and_lifecycle(backend: Backend) {
+    use orch_core::subscription::AnyLifecycle;
+    use workshop::Workshop;
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let group = active_group(conn, "any").await;
+    let mut user: UserInactive = User::from_product(conn, "User external", "c")
+        .await
+        .unwrap();
+    user.user.group = group.user_group.clone().into_lifecycle().unwrap();
+    user.save(conn).await.unwrap();
+    let (g, u) = (group.meta.subscription_id, user.meta.subscription_id);
+
+    let any = AnyLifecycle::<User>::from_subscription(conn, u)
+        .await
+        .unwrap();
+    assert_eq!(any.status(), orch_core::SubscriptionLifecycle::Initial);
+    assert!(matches!(&any, AnyLifecycle::Initial(loaded) if *loaded == user));
+    let err = AnyLifecycle::<User>::from_subscription(conn, g)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SubscriptionError::WrongType { .. }), "{err}");
+
+    let both = Workshop::from_subscriptions(conn, &[u, g]).await.unwrap();
+    match &both[..] {
+        [
+            Workshop::User(AnyLifecycle::Initial(loaded_user)),
+            Workshop::UserGroup(AnyLifecycle::Active(loaded_group)),
+        ] => {
+            assert_eq!(*loaded_user, user);
+            assert_eq!(*loaded_group, group);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(Workshop::from_subscription(conn, g).await.unwrap(), both[1]);
+    let missing = uuid::Uuid::new_v4();
+    let err = Workshop::from_subscription(conn, missing)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SubscriptionError::NotFound(id) if id == missing),
+        "{err}"
+    );
+}
+
+tests::per_backend!(any_subscription_loads_as_its_type_and_lifecycle);

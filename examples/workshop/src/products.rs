@@ -55,7 +55,12 @@ pub struct User {
 }
 
 register_products! {
-    "User Group" => UserGroup,
-    "User internal" => User,
-    "User external" => User,
+    /// Any subscription of the workshop's products, as its type and lifecycle:
+    /// `Workshop::from_subscription(&db, id)` reads both from the product and status.
+    pub enum Workshop {
+        /// A "User Group".
+        UserGroup(UserGroup) = ["User Group"],
+        /// A "User internal" or "User external".
+        User(User) = ["User internal", "User external"],
+    }
 }

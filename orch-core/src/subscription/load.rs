@@ -230,7 +230,7 @@ async fn finish<X: TransactionSession, T>(
     }
 }
 
-/// [`load`] in parts of at most [`ID_CHUNK`].
+/// [`load()`] in parts of at most [`ID_CHUNK`].
 async fn load_chunks<P: Product, C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
@@ -242,82 +242,161 @@ async fn load_chunks<P: Product, C: ConnectionTrait>(
     Ok(out)
 }
 
-/// [`load`] of at most [`ID_CHUNK`] subscriptions.
+/// [`load()`] of at most [`ID_CHUNK`] subscriptions.
 async fn load_chunk<P: Product, C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> Result<Vec<P>, SubscriptionError> {
-    let subs: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
-        .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.subscription_id, s))
-        .collect();
-    let wanted = <P::Lifecycle as Lifecycle>::STATUS;
-    for id in ids {
-        let s = subs.get(id).ok_or(SubscriptionError::NotFound(*id))?;
-        let status: SubscriptionLifecycle =
-            s.status
-                .parse()
-                .map_err(
-                    |e: crate::lifecycle::UnknownLifecycle| SubscriptionError::Invalid {
-                        id: *id,
-                        problems: vec![e.to_string()],
-                    },
-                )?;
+    let rows = Batch::read(db, ids).await?;
+    ids.iter().map(|id| rows.build::<P>(*id)).collect()
+}
+
+/// The rows of a batch of subscriptions, read with a fixed number of queries, from which each
+/// is built as whichever registered type and lifecycle its product and status say: the loads
+/// of one type and of any type share it.
+#[derive(Debug)]
+pub struct Batch {
+    subscriptions: HashMap<Uuid, subscriptions::Model>,
+    products: HashMap<Uuid, products::Model>,
+    fixed: HashMap<Uuid, BTreeMap<String, String>>,
+    graph: Graph,
+}
+
+impl Batch {
+    /// Reads the subscriptions `ids` (at most [`ID_CHUNK`]) and everything they reach.
+    async fn read<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Batch, SubscriptionError> {
+        let subscriptions: HashMap<Uuid, subscriptions::Model> = subscriptions::Entity::find()
+            .filter(subscriptions::Column::SubscriptionId.is_in(ids.to_vec()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.subscription_id, s))
+            .collect();
+        if let Some(missing) = ids.iter().find(|id| !subscriptions.contains_key(id)) {
+            return Err(SubscriptionError::NotFound(*missing));
+        }
+        let product_ids: Vec<Uuid> = subscriptions
+            .values()
+            .map(|s| s.product_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let products: HashMap<Uuid, products::Model> = products::Entity::find()
+            .filter(products::Column::ProductId.is_in(product_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.product_id, p))
+            .collect();
+        let fixed = fixed_inputs_of(db, product_ids).await?;
+        let graph = load_graph(db, ids).await?;
+        Ok(Batch {
+            subscriptions,
+            products,
+            fixed,
+            graph,
+        })
+    }
+
+    fn row(&self, id: Uuid) -> Result<&subscriptions::Model, SubscriptionError> {
+        self.subscriptions
+            .get(&id)
+            .ok_or(SubscriptionError::NotFound(id))
+    }
+
+    /// The stored lifecycle of subscription `id`.
+    pub fn status(&self, id: Uuid) -> Result<SubscriptionLifecycle, SubscriptionError> {
+        self.row(id)?
+            .status
+            .parse()
+            .map_err(
+                |e: crate::lifecycle::UnknownLifecycle| SubscriptionError::Invalid {
+                    id,
+                    problems: vec![e.to_string()],
+                },
+            )
+    }
+
+    /// The name of the product of subscription `id`.
+    pub fn product_name(&self, id: Uuid) -> Result<&str, SubscriptionError> {
+        let row = self.row(id)?;
+        self.products
+            .get(&row.product_id)
+            .map(|p| p.name.as_str())
+            .ok_or(SubscriptionError::ProductNotFound(ProductRef::Id(
+                row.product_id,
+            )))
+    }
+
+    /// Subscription `id` as `P`, which must be its product's registered type and its stored
+    /// lifecycle.
+    pub fn build<P: Product>(&self, id: Uuid) -> Result<P, SubscriptionError> {
+        let s = self.row(id)?;
+        let wanted = <P::Lifecycle as Lifecycle>::STATUS;
+        let status = self.status(id)?;
         if status != wanted {
             return Err(SubscriptionError::WrongLifecycle {
-                id: *id,
+                id,
                 status,
                 requested: wanted,
                 type_name: P::descriptor().rust_name,
             });
         }
-    }
-    let product_ids: Vec<Uuid> = subs
-        .values()
-        .map(|s| s.product_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let products: HashMap<Uuid, products::Model> = products::Entity::find()
-        .filter(products::Column::ProductId.is_in(product_ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.product_id, p))
-        .collect();
-    for p in products.values() {
-        check_registered::<P>(&p.name)?;
-    }
-    let fixed = fixed_inputs_of(db, product_ids).await?;
-    let graph = load_graph(db, ids).await?;
-    let empty = BTreeMap::new();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let s = &subs[id];
-        let product = &products[&s.product_id];
+        let product =
+            self.products
+                .get(&s.product_id)
+                .ok_or(SubscriptionError::ProductNotFound(ProductRef::Id(
+                    s.product_id,
+                )))?;
+        check_registered::<P>(&product.name)?;
         let meta = meta_of::<P::Lifecycle>(s, product_info(product)?);
-        let roots = roots_of(&graph, *id);
+        let roots = roots_of(&self.graph, id);
         let mut cx = ReadCx::default();
-        let fixed = fixed.get(&s.product_id).unwrap_or(&empty);
+        let empty = BTreeMap::new();
+        let fixed = self.fixed.get(&s.product_id).unwrap_or(&empty);
         match P::__read(meta, fixed, &roots, &mut cx) {
             Some(mut p) if !cx.has_errors() => {
-                if let Some(base) = base_of(&p, &graph) {
+                if let Some(base) = base_of(&p, &self.graph) {
                     p.meta_mut().stored = StoredState(Some(std::sync::Arc::new(base)));
                 }
-                out.push(p)
+                Ok(p)
             }
-            _ => {
-                return Err(SubscriptionError::Invalid {
-                    id: *id,
-                    problems: cx.into_errors(),
-                });
-            }
+            _ => Err(SubscriptionError::Invalid {
+                id,
+                problems: cx.into_errors(),
+            }),
         }
     }
-    Ok(out)
+}
+
+/// Loads subscriptions of any registered type and lifecycle with the queries of [`load()`]:
+/// `build` makes each one from the rows, typically by matching its product name and status
+/// (what `register_products!`'s enum form generates).
+pub async fn load_with<T, C: Connection>(
+    db: &C,
+    ids: &[Uuid],
+    build: impl Fn(&Batch, Uuid) -> Result<T, SubscriptionError>,
+) -> Result<Vec<T>, SubscriptionError> {
+    async fn chunks<T, C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+        build: &impl Fn(&Batch, Uuid) -> Result<T, SubscriptionError>,
+    ) -> Result<Vec<T>, SubscriptionError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_CHUNK) {
+            let rows = Batch::read(db, chunk).await?;
+            for id in chunk {
+                out.push(build(&rows, *id)?);
+            }
+        }
+        Ok(out)
+    }
+    if db.get_database_backend() != DbBackend::Postgres {
+        return chunks(db, ids, &build).await;
+    }
+    let txn = without_jit(db).await?;
+    let result = chunks(&txn, ids, &build).await;
+    finish(txn, result).await
 }
 
 /// The subscription's root instances: those it owns that none of its own instances uses,

@@ -19,9 +19,10 @@
 //! - a transition checks every block the subscription owns for dependants, not only root blocks.
 //!
 //! Saving and loading take a fixed number of queries per batch, whatever the number of
-//! subscriptions and blocks: [`save_all`] and [`load`] work on many at once.
+//! subscriptions and blocks: [`save_all`] and [`load()`] work on many at once.
 
-mod load;
+mod any;
+pub mod load;
 pub mod rows;
 pub mod store;
 
@@ -32,6 +33,7 @@ use uuid::Uuid;
 use crate::field::MissingFields;
 use crate::lifecycle::SubscriptionLifecycle;
 
+pub use any::{AnyLifecycle, ProductFamily};
 pub use store::{
     SaveStats, check_dependants, from_product, load, load_json, load_one, save, save_all,
     stamp_dates,
