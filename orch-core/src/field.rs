@@ -264,6 +264,10 @@ pub trait Field: Sized + 'static {
     type At<L: Lifecycle>;
     /// What the type says about the field.
     const SHAPE: FieldShape;
+    /// Whether `from_product` can make this field's value for a new subscription without a
+    /// person: not for a value or union every lifecycle requires, nor for a block that requires
+    /// one. `#[product]` refuses at compile time a root block that cannot be made.
+    const CREATABLE: bool = true;
 
     /// Clones a value of this field in lifecycle `L`.
     fn clone_at<L: Lifecycle>(v: &Self::At<L>) -> Self::At<L>;
@@ -329,6 +333,8 @@ pub fn read_exactly_one<T: Single, L: Lifecycle>(
 impl<T: FieldValue> Field for T {
     type At<L: Lifecycle> = T;
     const SHAPE: FieldShape = FieldShape::value::<T>();
+    // only a person (or the product, for a fixed input) can give a value
+    const CREATABLE: bool = false;
 
     fn clone_at<L: Lifecycle>(v: &T) -> T {
         v.clone()
@@ -447,6 +453,8 @@ impl<T: Single> Field for Option<T> {
 impl<T: Single> Field for Vec<T> {
     type At<L: Lifecycle> = Vec<T::At<L>>;
     const SHAPE: FieldShape = T::SHAPE.with_cardinality(Cardinality::List);
+    // what a list with a minimum needs: that many new elements
+    const CREATABLE: bool = T::CREATABLE;
 
     fn clone_at<L: Lifecycle>(v: &Self::At<L>) -> Self::At<L> {
         v.iter().map(T::clone_at::<L>).collect()

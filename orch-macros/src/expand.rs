@@ -138,6 +138,58 @@ fn field_type_at(f: &ModelField, lifecycle: &TokenStream) -> TokenStream {
     }
 }
 
+/// The fields `from_product` must fill for a new subscription: neither optional, nor required
+/// from a later lifecycle, nor a list without a minimum.
+fn fills(f: &ModelField) -> bool {
+    let min = f.items.as_ref().and_then(|i| i.min).unwrap_or(0);
+    f.required_from.is_none()
+        && types::unwrap(&f.ty, "Option").is_none()
+        && (types::unwrap(&f.ty, "Vec").is_none() || min > 0)
+}
+
+/// `Field::CREATABLE` of a block: every field it must fill can be made without a person. A
+/// field that holds the block itself in such a position never can.
+fn creatable(m: &Model) -> TokenStream {
+    let parts: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .filter(|f| fills(f))
+        .map(|f| {
+            if types::mentions(&f.ty, &m.ident) {
+                quote!(false)
+            } else {
+                field_path(&f.ty, quote!(::CREATABLE))
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        quote!(true)
+    } else {
+        quote!(#(#parts)&&*)
+    }
+}
+
+/// For a product: a compile error at each root block `from_product` could never make, saying
+/// how to fix it (a fixed input is filled from the product, so only blocks are checked).
+fn creatable_checks(m: &Model) -> TokenStream {
+    let checks = m.fields.iter().filter(|f| fills(f)).map(|f| {
+        let shape = field_path(&f.ty, quote!(::SHAPE));
+        let made = field_path(&f.ty, quote!(::CREATABLE));
+        let message = format!(
+            "`{}.{}` cannot be made by `from_product`: a value or union it requires in every \
+             lifecycle (in it, or in a block it requires) only a person can give. Mark that \
+             field `#[required_from(provisioning)]` or `#[required_from(active)]`, make it an \
+             `Option`, or make `{}` one",
+            m.ident, f.name, f.name
+        );
+        let range = SpanRange::of(&f.ty);
+        range.respan(quote! {
+            const _: () = ::core::assert!(!#shape.target.is_block() || #made, #message);
+        })
+    });
+    quote!(#(#checks)*)
+}
+
 /// `new` for a block in the initial lifecycle: an argument for each field every lifecycle
 /// requires (a value or block without `Option`, a list with a minimum), every other field
 /// empty. Adding an optional field or one required from provisioning or active leaves every
@@ -571,6 +623,8 @@ fn impls(m: &Model) -> TokenStream {
             }
         })
         .collect();
+    let creatable = creatable(m);
+    let creatable_checks = creatable_checks(m);
     let (meta_json, kind_impls) = match m.kind {
         ModelKind::Block => (
             quote!(self.meta.json_fields(DESCRIPTOR.name, &mut map);),
@@ -587,6 +641,7 @@ fn impls(m: &Model) -> TokenStream {
 
                 impl<L0: #orch::Lifecycle> #orch::Field for #ident<L0> #where_clause {
                     type At<L: #orch::Lifecycle> = #ident<L>;
+                    const CREATABLE: bool = #creatable;
                     const SHAPE: #orch::FieldShape = #orch::FieldShape {
                         cardinality: #orch::Cardinality::One,
                         target: #orch::Target::Blocks {
@@ -708,6 +763,8 @@ fn impls(m: &Model) -> TokenStream {
                 impl #orch::subscription::ProductFamily for #ident<#orch::Active> #where_clause {
                     type At<L: #orch::Lifecycle> = #ident<L>;
                 }
+
+                #creatable_checks
 
                 impl #ident<#orch::Initial> #where_clause {
                     /// A new subscription of `product` (a registered name, or a product id) for

@@ -138,6 +138,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 
             impl<L0: #orch::Lifecycle> #orch::Field for #ident<L0> #where_clause {
                 type At<L: #orch::Lifecycle> = #ident<L>;
+                // which member is for a person to choose
+                const CREATABLE: bool = false;
                 const SHAPE: #orch::FieldShape = #orch::FieldShape {
                     cardinality: #orch::Cardinality::One,
                     target: #orch::Target::Blocks {

@@ -257,23 +257,20 @@ async fn from_product_gives_defaults_and_writes_nothing(backend: Backend) {
         .unwrap();
     assert_eq!(by_id.meta.product, a.meta.product);
 
-    // values only a person can give
-    let err = Strict::from_product(conn, "Strict", "c").await.unwrap_err();
-    match &err {
-        SubscriptionError::Incomplete { problems, .. } => assert_eq!(
-            problems,
-            &[
-                "strict.strict_value needs a value in every lifecycle and has no default",
-                "strict.either needs a value in every lifecycle and has no default",
-            ]
-        ),
-        other => panic!("{other}"),
-    }
-    assert!(
-        err.to_string()
-            .starts_with("cannot create a Strict from product \"Strict\""),
-        "{err}"
-    );
+    // a block with values only a person can give: optional, so from_product makes the
+    // subscription without it, and the person's block is made with `new`
+    let mut strict: Strict<Initial> = Strict::from_product(conn, "Strict", "c").await.unwrap();
+    assert!(strict.strict.is_none());
+    strict.strict = Some(StrictBlock::new(
+        "given".into(),
+        AnyLeaf::Other(OtherBlock::new()),
+    ));
+    strict.save(conn).await.unwrap();
+    let loaded = Strict::<Initial>::from_subscription(conn, strict.meta.subscription_id)
+        .await
+        .unwrap();
+    assert_eq!(loaded, strict);
+    assert_eq!(loaded.strict.unwrap().strict_value, "given");
 }
 
 async fn a_save_writes_only_what_changed(backend: Backend) {

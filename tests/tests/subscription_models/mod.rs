@@ -178,10 +178,11 @@ pub(crate) struct StrictBlock {
     pub either: AnyLeaf,
 }
 
-/// A product that cannot be created without a person.
+/// A product whose block only a person can fill: optional, so that `from_product` can make
+/// the subscription (a required one is a compile error, `tests/ui/not_creatable.rs`).
 #[product(product_type = "Strict")]
 pub(crate) struct Strict {
-    pub strict: StrictBlock,
+    pub strict: Option<StrictBlock>,
 }
 
 /// The fixed inputs of the registered products.
