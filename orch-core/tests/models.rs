@@ -246,7 +246,7 @@ mod clash {
     /// A second type that claims the block name `UserBlock`.
     #[product_block(name = "UserBlock")]
     pub struct OtherUserBlock {
-        pub nickname: String,
+        pub nickname: Option<String>,
     }
 
     #[product(product_type = "Other")]
@@ -418,7 +418,8 @@ mod shadowing {
         pub cx: i64,
         pub rcx: i64,
         pub fixed_inputs: i64,
-        pub roots: ShadowBlock,
+        // optional: its block holds values only a person can give
+        pub roots: Option<ShadowBlock>,
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub(crate) struct Model {
     /// The block name or product type.
     pub(crate) name: LitStr,
     pub(crate) fields: Vec<ModelField>,
+    /// `#[product(imported)]`: subscriptions of it are imported or filled by migrations, never
+    /// made by `from_product`, which it does not get.
+    pub(crate) imported: bool,
 }
 
 /// One field with its orch attributes separated out.
@@ -75,7 +78,15 @@ pub(crate) fn parse(
     input: TokenStream,
 ) -> Option<Model> {
     let macro_name = kind.macro_name();
-    let args = attr::macro_args(cx, macro_name, &[kind.name_key()], args);
+    let flags: &[&str] = match kind {
+        ModelKind::Block => &[],
+        ModelKind::Product => &["imported"],
+    };
+    let (args, set) = match attr::macro_args(cx, macro_name, &[kind.name_key()], flags, args) {
+        Some((args, set)) => (Some(args), set),
+        None => (None, Vec::new()),
+    };
+    let imported = set.iter().any(|f| f == "imported");
     let item: syn::Item = match syn::parse2(input) {
         Ok(item) => item,
         Err(e) => {
@@ -198,6 +209,7 @@ pub(crate) fn parse(
         ident: item.ident,
         name,
         fields,
+        imported,
     })
 }
 

@@ -42,19 +42,33 @@ pub(crate) struct FieldAttrs {
     pub(crate) other: Vec<Attribute>,
 }
 
-/// Reads `key = "value"` pairs of a macro's arguments; `keys` are the accepted keys. `None` when
+/// A macro's arguments: the `key = "value"` pairs, and the flags given.
+pub(crate) type MacroArgs = (Vec<(String, LitStr)>, Vec<String>);
+
+/// Reads `key = "value"` pairs and bare `flags` of a macro's arguments; `keys` are the accepted
+/// keys. `None` when
 /// the arguments are malformed (the error is recorded), so that callers do not add follow-up
 /// errors such as a missing key that was only misspelt.
 pub(crate) fn macro_args(
     cx: &mut Ctxt,
     macro_name: &str,
     keys: &[&str],
+    flags: &[&str],
     args: TokenStream,
-) -> Option<Vec<(String, LitStr)>> {
+) -> Option<MacroArgs> {
     let mut out: Vec<(String, LitStr)> = Vec::new();
+    let mut set: Vec<String> = Vec::new();
+    let all: Vec<&str> = keys.iter().chain(flags).copied().collect();
     let parser = syn::meta::parser(|meta| {
         let key = meta.path.get_ident().map(ToString::to_string);
         match key {
+            Some(key) if flags.contains(&key.as_str()) => {
+                if set.contains(&key) {
+                    return Err(meta.error(format!("`{key}` is given twice")));
+                }
+                set.push(key);
+                Ok(())
+            }
             Some(key) if keys.contains(&key.as_str()) => {
                 let value: LitStr = meta.value()?.parse()?;
                 if out.iter().any(|(k, _)| *k == key) {
@@ -65,16 +79,16 @@ pub(crate) fn macro_args(
             }
             _ => {
                 let key = path_text(&meta.path);
-                let hint = match did_you_mean(&key, keys) {
+                let hint = match did_you_mean(&key, &all) {
                     Some(k) => format!("did you mean `{k}`?"),
-                    None => format!("expected {}", expected(keys)),
+                    None => format!("expected {}", expected(&all)),
                 };
                 Err(meta.error(format!("unknown key `{key}` for #[{macro_name}]; {hint}")))
             }
         }
     });
     match parser.parse2(args) {
-        Ok(()) => Some(out),
+        Ok(()) => Some((out, set)),
         Err(e) => {
             cx.syn_error(e);
             None

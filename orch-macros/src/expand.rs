@@ -169,8 +169,9 @@ fn creatable(m: &Model) -> TokenStream {
     }
 }
 
-/// For a product: a compile error at each root block `from_product` could never make, saying
-/// how to fix it (a fixed input is filled from the product, so only blocks are checked).
+/// For a product: a compile error at each root block `from_product` would have to make but
+/// cannot, saying how to fix it (a fixed input is filled from the product, so only blocks are
+/// checked). `#[product(imported)]` has no `from_product`, and no such check.
 fn creatable_checks(m: &Model) -> TokenStream {
     let checks = m.fields.iter().filter(|f| fills(f)).map(|f| {
         let shape = field_path(&f.ty, quote!(::SHAPE));
@@ -179,8 +180,9 @@ fn creatable_checks(m: &Model) -> TokenStream {
             "`{}.{}` cannot be made by `from_product`: a value or union it requires in every \
              lifecycle (in it, or in a block it requires) only a person can give. Mark that \
              field `#[required_from(provisioning)]` or `#[required_from(active)]`, make it an \
-             `Option`, or make `{}` one",
-            m.ident, f.name, f.name
+             `Option`, or make `{}` one; or, if subscriptions of `{}` are only imported (from \
+             orchestrator-core, or filled by migrations), write `#[product(imported)]`",
+            m.ident, f.name, f.name, m.ident
         );
         let range = SpanRange::of(&f.ty);
         range.respan(quote! {
@@ -624,7 +626,27 @@ fn impls(m: &Model) -> TokenStream {
         })
         .collect();
     let creatable = creatable(m);
-    let creatable_checks = creatable_checks(m);
+    // an imported product gets no from_product, and so nothing to check
+    let from_product = if m.imported {
+        quote!()
+    } else {
+        let checks = creatable_checks(m);
+        quote! {
+            #checks
+                impl #ident<#orch::Initial> #where_clause {
+                    /// A new subscription of `product` (a registered name, or a product id) for
+                    /// `customer_id`, in lifecycle initial, with the product's fixed inputs and
+                    /// default blocks. Nothing is written until it is saved.
+                    pub async fn from_product(
+                        db: &impl #p::Connection,
+                        product: impl ::core::convert::Into<#p::ProductRef>,
+                        customer_id: impl ::core::convert::Into<#p::String>,
+                    ) -> #p::Result<Self, #p::SubscriptionError> {
+                        #p::store::from_product(db, product.into(), customer_id.into()).await
+                    }
+                }
+        }
+    };
     let (meta_json, kind_impls) = match m.kind {
         ModelKind::Block => (
             quote!(self.meta.json_fields(DESCRIPTOR.name, &mut map);),
@@ -764,20 +786,7 @@ fn impls(m: &Model) -> TokenStream {
                     type At<L: #orch::Lifecycle> = #ident<L>;
                 }
 
-                #creatable_checks
-
-                impl #ident<#orch::Initial> #where_clause {
-                    /// A new subscription of `product` (a registered name, or a product id) for
-                    /// `customer_id`, in lifecycle initial, with the product's fixed inputs and
-                    /// default blocks. Nothing is written until it is saved.
-                    pub async fn from_product(
-                        db: &impl #p::Connection,
-                        product: impl ::core::convert::Into<#p::ProductRef>,
-                        customer_id: impl ::core::convert::Into<#p::String>,
-                    ) -> #p::Result<Self, #p::SubscriptionError> {
-                        #p::store::from_product(db, product.into(), customer_id.into()).await
-                    }
-                }
+                #from_product
 
                 impl<L: #orch::Lifecycle> #ident<L> #where_clause {
                     /// Saves the subscription with all its blocks, in one transaction; writes

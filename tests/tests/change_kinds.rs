@@ -68,18 +68,18 @@ mod base {
         pub vid: i64,
     }
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub speed: Speed,
         pub port: PortBlock,
     }
 
-    #[product(product_type = "Lag")]
+    #[product(product_type = "Lag", imported)]
     pub struct Lag {
         pub lag: LagBlock,
     }
 
-    #[product(product_type = "Vlan")]
+    #[product(product_type = "Vlan", imported)]
     pub struct Vlan {
         pub vlan: VlanBlock,
     }
@@ -102,13 +102,13 @@ macro_rules! users_of_port_block {
                 pub members: Vec<PortBlock>,
             }
 
-            #[orch_core::product(product_type = "Port")]
+            #[orch_core::product(product_type = "Port", imported)]
             pub(crate) struct Port {
                 pub speed: crate::base::Speed,
                 pub port: PortBlock,
             }
 
-            #[orch_core::product(product_type = "Lag")]
+            #[orch_core::product(product_type = "Lag", imported)]
             pub(crate) struct Lag {
                 pub lag: LagBlock,
             }
@@ -129,7 +129,7 @@ mod m_switch {
         pub ports: Vec<PortBlock>,
     }
 
-    #[product(product_type = "Switch")]
+    #[product(product_type = "Switch", imported)]
     pub struct Switch {
         pub switch: SwitchBlock,
     }
@@ -140,7 +140,7 @@ mod m_fast_port {
     use crate::base::{PortBlock, Speed};
     use orch_core::product;
 
-    #[product(product_type = "FastPort")]
+    #[product(product_type = "FastPort", imported)]
     pub struct FastPort {
         pub speed: Speed,
         pub port: PortBlock,
@@ -160,7 +160,7 @@ mod m_duplex {
         Full,
     }
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub speed: Speed,
         pub duplex: Duplex,
@@ -173,7 +173,7 @@ mod m_no_speed {
     use crate::base::PortBlock;
     use orch_core::product;
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub port: PortBlock,
     }
@@ -184,7 +184,7 @@ mod m_bandwidth_declared {
     use crate::base::{PortBlock, Speed};
     use orch_core::product;
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         #[renamed_from = "speed"]
         pub bandwidth: Speed,
@@ -197,7 +197,7 @@ mod m_bandwidth {
     use crate::base::{PortBlock, Speed};
     use orch_core::product;
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub bandwidth: Speed,
         pub port: PortBlock,
@@ -220,7 +220,7 @@ mod m_extra {
         pub inner: InnerBlock,
     }
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub speed: Speed,
         pub port: PortBlock,
@@ -233,7 +233,7 @@ mod m_lag_spare {
     use crate::base::{LagBlock, PortBlock};
     use orch_core::product;
 
-    #[product(product_type = "Lag")]
+    #[product(product_type = "Lag", imported)]
     pub struct Lag {
         pub lag: LagBlock,
         pub spare: Option<PortBlock>,
@@ -267,7 +267,7 @@ mod m_bounds {
         pub members: Vec<PortBlock>,
     }
 
-    #[product(product_type = "Lag")]
+    #[product(product_type = "Lag", imported)]
     pub struct Lag {
         pub lag: LagBlock,
     }
@@ -299,7 +299,7 @@ mod m_vlan_alias {
         pub alias: String,
     }
 
-    #[product(product_type = "Vlan")]
+    #[product(product_type = "Vlan", imported)]
     pub struct Vlan {
         pub vlan: VlanBlock,
     }
@@ -377,13 +377,13 @@ mod m_two_aliases {
         pub members: Vec<PortBlock>,
     }
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub speed: crate::base::Speed,
         pub port: PortBlock,
     }
 
-    #[product(product_type = "Lag")]
+    #[product(product_type = "Lag", imported)]
     pub struct Lag {
         pub lag: LagBlock,
     }
@@ -402,7 +402,7 @@ mod m_lag_ports {
         pub ports: Vec<PortBlock>,
     }
 
-    #[product(product_type = "Lag")]
+    #[product(product_type = "Lag", imported)]
     pub struct Lag {
         pub lag: LagBlock,
     }
@@ -419,7 +419,7 @@ mod m_stats {
         pub note: Option<String>,
     }
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub speed: Speed,
         pub port: PortBlock,
@@ -458,7 +458,7 @@ mod m_nested {
         pub b: BBlock,
     }
 
-    #[product(product_type = "Port")]
+    #[product(product_type = "Port", imported)]
     pub struct Port {
         pub speed: Speed,
         pub port: PortBlock,
@@ -488,7 +488,7 @@ mod m_lag_primary {
     use crate::base::{LagBlock, PortBlock};
     use orch_core::product;
 
-    #[product(product_type = "Lag")]
+    #[product(product_type = "Lag", imported)]
     pub struct Lag {
         pub lag: LagBlock,
         pub primary: PortBlock,
@@ -530,7 +530,7 @@ mod m_note_v1 {
         pub text: String,
     }
 
-    #[product(product_type = "Note")]
+    #[product(product_type = "Note", imported)]
     pub struct Note {
         pub memo: NoteBlock,
     }
@@ -546,7 +546,7 @@ mod m_note_v2 {
         pub comment: String,
     }
 
-    #[product(product_type = "Note")]
+    #[product(product_type = "Note", imported)]
     pub struct Note {
         pub remark: String,
         pub memo: NoteBlock,

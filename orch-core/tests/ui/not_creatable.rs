@@ -44,4 +44,19 @@ register_products! {
     "Firewall" => Firewall,
 }
 
+// the same model, declared as imported (its subscriptions come from orchestrator-core or
+// migrations): it compiles, and has no from_product to call
+#[product(product_type = "ImportedFirewall", imported)]
+pub struct ImportedFirewall {
+    pub firewall: FirewallBlock,
+}
+
+register_products! {
+    "Imported firewall" => ImportedFirewall,
+}
+
+pub async fn create(db: &sea_orm::DatabaseConnection) {
+    let _ = ImportedFirewall::from_product(db, "Imported firewall", "customer").await;
+}
+
 fn main() {}
