@@ -644,6 +644,25 @@ fn impls(m: &Model) -> TokenStream {
                     ) -> #p::Result<Self, #p::SubscriptionError> {
                         #p::store::from_product(db, product.into(), customer_id.into()).await
                     }
+
+                    /// Many new subscriptions, each of a product for a customer, with one query
+                    /// for all their products, however many there are. Nothing is written until
+                    /// they are saved (`save_all` saves them together).
+                    pub async fn from_products<
+                        R: ::core::convert::Into<#p::ProductRef>,
+                        C: ::core::convert::Into<#p::String>,
+                    >(
+                        db: &impl #p::Connection,
+                        requests: impl ::core::iter::IntoIterator<Item = (R, C)>,
+                    ) -> #p::Result<#p::Vec<Self>, #p::SubscriptionError> {
+                        let requests = ::core::iter::Iterator::collect(
+                            ::core::iter::Iterator::map(
+                                ::core::iter::IntoIterator::into_iter(requests),
+                                |(r, c)| (r.into(), c.into()),
+                            ),
+                        );
+                        #p::store::from_products(db, requests).await
+                    }
                 }
         }
     };

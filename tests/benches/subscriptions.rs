@@ -6,6 +6,8 @@
 //! Per backend, on a database with the workshop's products and the models below:
 //! - `create_save_1000/save_all`: 1,000 new "User internal" subscriptions (`from_product`,
 //!   username, age, the shared user group's block) saved with one `save_all`;
+//! - `create_save_1000/from_products`: the same 1,000 made with one `from_products` (one query
+//!   for the product and its fixed inputs) and saved with one `save_all`;
 //! - `create_save_1000/one_at_a_time`: the same, each saved with its own `save`, for
 //!   comparison;
 //! - `load_1000`: `User::<Active>::from_subscriptions` of 1,000 active users;
@@ -261,6 +263,20 @@ async fn create_save_all(conn: &DatabaseConnection, group: &UserGroupBlock<Initi
     User::save_all(conn, &mut users).await.unwrap();
 }
 
+/// 1,000 new users made with one `from_products` (one query), saved with one `save_all`.
+async fn create_batch_save_all(conn: &DatabaseConnection, group: &UserGroupBlock<Initial>) {
+    let mut users: Vec<UserInactive> =
+        User::from_products(conn, (0..N).map(|_| ("User internal", TEMPORARY)))
+            .await
+            .unwrap();
+    for (i, user) in users.iter_mut().enumerate() {
+        user.user.group = group.clone();
+        user.user.username = Some(format!("user {i}"));
+        user.user.age = Some(20 + (i % 50) as i64);
+    }
+    User::save_all(conn, &mut users).await.unwrap();
+}
+
 /// 1,000 new users, each saved with its own `save`.
 async fn create_save_each(conn: &DatabaseConnection, group: &UserGroupBlock<Initial>) {
     for i in 0..N {
@@ -480,6 +496,20 @@ fn bench_backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, backend: Backe
         b.to_async(rt).iter_custom(|iters| {
             let conn = conn.clone();
             async move { measured_then_cleaned(&conn, iters, || create_save_all(&conn, g)).await }
+        })
+    });
+    print_queries(
+        rt,
+        &conn,
+        &format!("{name} create_save_1000/from_products"),
+        |c| async move { create_batch_save_all(&c, g).await },
+    );
+    group.bench_function("from_products", |b| {
+        b.to_async(rt).iter_custom(|iters| {
+            let conn = conn.clone();
+            async move {
+                measured_then_cleaned(&conn, iters, || create_batch_save_all(&conn, g)).await
+            }
         })
     });
     print_queries(

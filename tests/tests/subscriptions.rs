@@ -707,3 +707,76 @@ async fn any_subscription_loads_as_its_type_and_lifecycle(backend: Backend) {
 }
 
 tests::per_backend!(any_subscription_loads_as_its_type_and_lifecycle);
+
+/// `from_products` makes many subscriptions, of several products named or given by id, with
+/// one query for all their products and fixed inputs; they save together and load back equal.
+/// An unknown product, or one of another type, is refused as with `from_product`.
+async fn many_subscriptions_from_one_query(backend: Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let Some(db) = workshop_db(backend).await else {
+        return;
+    };
+    let conn = &db.conn;
+    let group = active_group(conn, "many").await;
+    let mut counted = db.connect().await;
+    let queries = Arc::new(AtomicUsize::new(0));
+    let seen = queries.clone();
+    counted.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    let requests = (0..300).map(|i| {
+        let product = if i % 2 == 0 {
+            "User internal"
+        } else {
+            "User external"
+        };
+        (product, format!("customer {i}"))
+    });
+    let mut users: Vec<UserInactive> = User::from_products(&counted, requests).await.unwrap();
+    assert_eq!(queries.load(Ordering::Relaxed), 1, "one query for 300");
+    assert_eq!(users.len(), 300);
+    assert_eq!(users[0].affiliation, Affiliation::Internal);
+    assert_eq!(users[1].affiliation, Affiliation::External);
+    assert_eq!(users[7].meta.customer_id, "customer 7");
+    let ids: std::collections::BTreeSet<_> = users.iter().map(|u| u.meta.subscription_id).collect();
+    assert_eq!(ids.len(), 300);
+
+    // by product id too, mixed with names
+    let external = users[1].meta.product.product_id;
+    let more: Vec<UserInactive> = User::from_products(
+        conn,
+        [(
+            orch_core::subscription::ProductRef::Id(external),
+            "x".to_owned(),
+        )],
+    )
+    .await
+    .unwrap();
+    assert_eq!(more[0].meta.product.name, "User external");
+
+    for (i, user) in users.iter_mut().enumerate() {
+        user.user.group = group.user_group.clone().into_lifecycle().unwrap();
+        user.user.username = Some(format!("user {i}"));
+    }
+    User::save_all(conn, &mut users).await.unwrap();
+    let ids: Vec<_> = users.iter().map(|u| u.meta.subscription_id).collect();
+    let loaded = User::<Initial>::from_subscriptions(conn, &ids)
+        .await
+        .unwrap();
+    assert_eq!(loaded, users);
+
+    let err = User::from_products(conn, [("User internal", "a"), ("No such product", "b")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SubscriptionError::ProductNotFound(_)),
+        "{err}"
+    );
+    let err = User::from_products(conn, [("User Group", "a")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SubscriptionError::WrongType { .. }), "{err}");
+}
+
+tests::per_backend!(many_subscriptions_from_one_query);

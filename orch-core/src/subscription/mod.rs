@@ -35,8 +35,8 @@ use crate::lifecycle::SubscriptionLifecycle;
 
 pub use any::{AnyLifecycle, ProductFamily};
 pub use store::{
-    SaveStats, check_dependants, from_product, load, load_json, load_one, save, save_all,
-    stamp_dates,
+    SaveStats, check_dependants, from_product, from_products, load, load_json, load_one, save,
+    save_all, stamp_dates,
 };
 
 /// A database connection `orch` can read, write and open transactions on: a

@@ -161,21 +161,66 @@ pub async fn from_product<P: Product, C: Connection>(
     product: ProductRef,
     customer_id: String,
 ) -> Result<P, SubscriptionError> {
+    Ok(from_products::<P, C>(db, vec![(product, customer_id)])
+        .await?
+        .remove(0))
+}
+
+/// Many new subscriptions, each of a product (a registered name, or a product id) for a
+/// customer, in lifecycle initial: one query for all their products and fixed inputs,
+/// whatever the number of subscriptions. Nothing is written until they are saved.
+pub async fn from_products<P: Product, C: Connection>(
+    db: &C,
+    requests: Vec<(ProductRef, String)>,
+) -> Result<Vec<P>, SubscriptionError> {
     // the models' own mistakes first: they are not the database's
     SUBSCRIPTION_MODEL_REGISTRY.get()?;
-    // the product and its fixed inputs in one query: a loop creating many subscriptions pays
-    // one round trip for each
-    let select = products::Entity::find().find_with_related(fixed_inputs::Entity);
-    let select = match &product {
-        ProductRef::Name(name) => select.filter(products::Column::Name.eq(name.as_str())),
-        ProductRef::Id(id) => select.filter(products::Column::ProductId.eq(*id)),
-    };
-    let Some((row, inputs)) = select.all(db).await?.into_iter().next() else {
-        return Err(SubscriptionError::ProductNotFound(product));
-    };
-    check_registered::<P>(&row.name)?;
-    let fixed: BTreeMap<String, String> = inputs.into_iter().map(|f| (f.name, f.value)).collect();
-    let meta = SubscriptionMeta::new(Uuid::new_v4(), customer_id, product_info(&row)?);
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    let mut ids: BTreeSet<Uuid> = BTreeSet::new();
+    for (product, _) in &requests {
+        match product {
+            ProductRef::Name(name) => names.insert(name.as_str()),
+            ProductRef::Id(id) => ids.insert(*id),
+        };
+    }
+    // the products and their fixed inputs in one query
+    let found = products::Entity::find()
+        .find_with_related(fixed_inputs::Entity)
+        .filter(
+            sea_orm::Condition::any()
+                .add(products::Column::Name.is_in(names.iter().copied()))
+                .add(products::Column::ProductId.is_in(ids.iter().copied())),
+        )
+        .all(db)
+        .await?;
+    let mut checked: BTreeSet<Uuid> = BTreeSet::new();
+    let mut out = Vec::with_capacity(requests.len());
+    for (product, customer_id) in requests {
+        let Some((row, inputs)) = found.iter().find(|(row, _)| match &product {
+            ProductRef::Name(name) => row.name == *name,
+            ProductRef::Id(id) => row.product_id == *id,
+        }) else {
+            return Err(SubscriptionError::ProductNotFound(product));
+        };
+        if checked.insert(row.product_id) {
+            check_registered::<P>(&row.name)?;
+        }
+        out.push(initial::<P>(row, inputs, customer_id)?);
+    }
+    Ok(out)
+}
+
+/// A new subscription of `row` with its fixed inputs `inputs`, as `P` in lifecycle initial.
+fn initial<P: Product>(
+    row: &products::Model,
+    inputs: &[fixed_inputs::Model],
+    customer_id: String,
+) -> Result<P, SubscriptionError> {
+    let fixed: BTreeMap<String, String> = inputs
+        .iter()
+        .map(|f| (f.name.clone(), f.value.clone()))
+        .collect();
+    let meta = SubscriptionMeta::new(Uuid::new_v4(), customer_id, product_info(row)?);
     let id = meta.subscription_id;
     let (mut cx, mut rcx) = (ConvertCx::default(), ReadCx::default());
     match P::__initial(meta, &fixed, &mut cx, &mut rcx) {
@@ -194,7 +239,7 @@ pub async fn from_product<P: Product, C: Connection>(
             problems.extend(rcx.into_errors());
             Err(SubscriptionError::Incomplete {
                 type_name: P::descriptor().rust_name,
-                product: row.name,
+                product: row.name.clone(),
                 problems,
             })
         }
