@@ -40,7 +40,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use orch_core::{Cardinality, ProductLifecycle};
+use orch_core::{Cardinality, ProductLifecycle, SubscriptionLifecycle};
 
 use crate::catalog::Catalog;
 
@@ -100,6 +100,9 @@ pub enum Answer {
     Bool(bool),
     /// The elements of a list value, in order (a default for a `Vec<T>` resource type).
     List(Vec<String>),
+    /// A value per subscription lifecycle (a default given as `{ active = "1500", ... }`):
+    /// instances of subscriptions in a lifecycle not named get none.
+    PerLifecycle(BTreeMap<String, String>),
 }
 
 impl Answer {
@@ -107,7 +110,7 @@ impl Answer {
     pub fn text(&self) -> Option<&str> {
         match self {
             Answer::Text(t) => Some(t),
-            Answer::Bool(_) | Answer::List(_) => None,
+            Answer::Bool(_) | Answer::List(_) | Answer::PerLifecycle(_) => None,
         }
     }
 
@@ -120,6 +123,12 @@ impl Answer {
                 items
                     .iter()
                     .map(|i| toml::Value::String(i.clone()))
+                    .collect(),
+            ),
+            Answer::PerLifecycle(values) => toml::Value::Table(
+                values
+                    .iter()
+                    .map(|(l, v)| (l.clone(), toml::Value::String(v.clone())))
                     .collect(),
             ),
         }
@@ -293,6 +302,23 @@ fn flatten(
             _ => None,
         };
         match v {
+            // a default per lifecycle: `mtu = { active = 1500, provisioning = 1400 }`
+            toml::Value::Table(t) if value => {
+                let mut per = BTreeMap::new();
+                for (lifecycle, v) in t {
+                    match (lifecycle.parse::<SubscriptionLifecycle>(), scalar(v)) {
+                        (Ok(_), Some(s)) => {
+                            per.insert(lifecycle.clone(), s);
+                        }
+                        (Err(e), _) => problems.push(format!("{key}.{lifecycle}: {e}")),
+                        (_, None) => problems.push(format!(
+                            "{key}.{lifecycle}: expected a string or number, found {}",
+                            v.type_str()
+                        )),
+                    }
+                }
+                out.insert(key, Answer::PerLifecycle(per));
+            }
             toml::Value::Table(t) => flatten(path, t, out, problems),
             toml::Value::Boolean(b) => out.insert(key, Answer::Bool(*b)),
             toml::Value::Array(items) if value => {
@@ -427,6 +453,7 @@ fn text(answer: &Answer) -> Result<&str, String> {
         Answer::Text(t) => Ok(t),
         Answer::Bool(_) => Err("expected a string, found a boolean".to_owned()),
         Answer::List(_) => Err("expected a string, found a list".to_owned()),
+        Answer::PerLifecycle(_) => Err("expected a string, found a table".to_owned()),
     }
 }
 
@@ -529,6 +556,14 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
                 (Some(Cardinality::List), _) => Err(format!(
                     "{r:?} is a list: give its elements as a list, e.g. [\"a\", \"b\"]"
                 )),
+                (Some(Cardinality::One), Answer::PerLifecycle(values)) => {
+                    values.values().try_for_each(|v| {
+                        check_value(rt.value_type.as_ref(), v, Column::InstanceValue)
+                    })
+                }
+                (_, Answer::PerLifecycle(_)) => Err(format!(
+                    "{r:?} is optional: a value per lifecycle is for required fields"
+                )),
                 _ => check_value(rt.value_type.as_ref(), text(answer)?, Column::InstanceValue),
             }
         }
@@ -543,7 +578,9 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
         }
         ["renames", "fixed_inputs", p, _old] => match answer {
             Answer::Bool(false) => Ok(()),
-            Answer::Bool(true) | Answer::List(_) => Err("expected the new name, or false".into()),
+            Answer::Bool(true) | Answer::List(_) | Answer::PerLifecycle(_) => {
+                Err("expected the new name, or false".into())
+            }
             Answer::Text(new) => {
                 if product(p)?.fixed_inputs.contains_key(new) {
                     Ok(())
@@ -556,7 +593,9 @@ fn check(key: &Key, answer: &Answer, desired: &Catalog) -> Result<(), String> {
         },
         ["renames", "resource_types", b, _old] => match answer {
             Answer::Bool(false) => Ok(()),
-            Answer::Bool(true) | Answer::List(_) => Err("expected the new name, or false".into()),
+            Answer::Bool(true) | Answer::List(_) | Answer::PerLifecycle(_) => {
+                Err("expected the new name, or false".into())
+            }
             Answer::Text(new) => {
                 if block(b)?.resource_types.contains_key(new) {
                     Ok(())

@@ -89,6 +89,9 @@ pub struct BlockResourceType {
     pub always_required: bool,
     /// Names the field had before (models only).
     pub renamed_from: Vec<String>,
+    /// The first lifecycle that requires a value (models only): a default for existing
+    /// instances goes to those whose subscription is in a lifecycle that requires one.
+    pub required_from: Option<SubscriptionLifecycle>,
     /// Number of values of this resource type on this block's instances (database only).
     pub values: u64,
 }
@@ -239,6 +242,7 @@ impl Catalog {
                                     .iter()
                                     .map(|s| (*s).to_owned())
                                     .collect(),
+                                required_from: Some(f.required_from),
                                 values: 0,
                             },
                         )

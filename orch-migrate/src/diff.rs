@@ -683,6 +683,7 @@ pub(crate) mod tests {
                                     cardinality: Some(Cardinality::One),
                                     always_required: true,
                                     renamed_from: vec![],
+                                    required_from: None,
                                     values: 0,
                                 },
                             )

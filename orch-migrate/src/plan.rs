@@ -183,6 +183,14 @@ pub enum PlanError {
     /// A question was not answered (the caller asks every question first).
     #[error("no answer for {0}")]
     Unanswered(Key),
+    /// A default given per lifecycle leaves out lifecycles that require the field.
+    #[error("{key}: the lifecycles {missing} require a value too")]
+    MissingLifecycles {
+        /// The default's key.
+        key: Key,
+        /// The lifecycles without a value.
+        missing: String,
+    },
     /// A destructive change was answered with `false`.
     #[error("{what}: {key} is false, so nothing was generated")]
     Refused {
@@ -196,6 +204,9 @@ pub enum PlanError {
 struct Ctx<'a> {
     answers: &'a Answers,
 }
+
+/// Every subscription lifecycle, for a field required in all of them.
+const ALL_LIFECYCLES: [orch_core::SubscriptionLifecycle; 6] = orch_core::SubscriptionLifecycle::ALL;
 
 impl Ctx<'_> {
     fn text(&self, key: Key) -> Result<String, PlanError> {
@@ -481,11 +492,50 @@ fn upgrade(
         });
     }
     for (block, rt) in &fills.values {
-        up.push(Op::BackfillValue {
-            block: block.clone(),
-            resource_type: rt.clone(),
-            value: cx.text(key(&["product_blocks", block, "defaults", rt]))?,
-        });
+        let k = key(&["product_blocks", block, "defaults", rt]);
+        let requiring =
+            crate::questions::requiring(desired.blocks[block].resource_types[rt].required_from);
+        match (cx.answers.get(&k), requiring) {
+            // a value per lifecycle: each lifecycle named gets its value, the rest none
+            (Some(Answer::PerLifecycle(values)), requiring) => {
+                let needed = requiring.unwrap_or_else(|| ALL_LIFECYCLES.to_vec());
+                let missing: Vec<&str> = needed
+                    .iter()
+                    .map(|l| l.as_str())
+                    .filter(|l| !values.contains_key(*l))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(PlanError::MissingLifecycles {
+                        key: k,
+                        missing: missing.join(", "),
+                    });
+                }
+                let mut by_value: BTreeMap<&String, Vec<String>> = BTreeMap::new();
+                for (lifecycle, value) in values {
+                    by_value.entry(value).or_default().push(lifecycle.clone());
+                }
+                for (value, lifecycles) in by_value {
+                    up.push(Op::BackfillValueIn {
+                        block: block.clone(),
+                        resource_type: rt.clone(),
+                        value: value.clone(),
+                        lifecycles,
+                    });
+                }
+            }
+            // one value, for the lifecycles that require the field
+            (_, Some(lifecycles)) => up.push(Op::BackfillValueIn {
+                block: block.clone(),
+                resource_type: rt.clone(),
+                value: cx.text(k)?,
+                lifecycles: lifecycles.iter().map(|l| l.as_str().to_owned()).collect(),
+            }),
+            (_, None) => up.push(Op::BackfillValue {
+                block: block.clone(),
+                resource_type: rt.clone(),
+                value: cx.text(k)?,
+            }),
+        }
     }
     for (block, rt) in &fills.optional_values {
         let (block, resource_type) = (block.clone(), rt.clone());

@@ -298,6 +298,7 @@ pub fn check_step(step: &OwnedOp, actual: &Catalog) -> Check {
             b.resource_types.contains_key(to) && !b.resource_types.contains_key(from)
         })),
         Op::BackfillValue { .. }
+        | Op::BackfillValueIn { .. }
         | Op::BackfillValues { .. }
         | Op::BackfillRootInstances { .. }
         | Op::BackfillChildInstances { .. }

@@ -60,6 +60,9 @@ impl Question {
             (Kind::Value(vt) | Kind::OptionalValue(vt), Answer::Text(t)) => {
                 answers::check_value(Some(vt), t, Column::of(&self.key))
             }
+            (Kind::Value(vt), Answer::PerLifecycle(values)) => values
+                .values()
+                .try_for_each(|t| answers::check_value(Some(vt), t, Column::InstanceValue)),
             (Kind::Values(vt), Answer::List(items)) => items
                 .iter()
                 .try_for_each(|t| answers::check_value(Some(vt), t, Column::InstanceValue)),
@@ -136,7 +139,7 @@ pub fn apply_rename_answers(renames: &mut Renames, answers: &Answers) {
                     .or_default()
                     .insert(old.to_owned(), new.clone());
             }
-            Answer::Bool(_) | Answer::List(_) => {
+            Answer::Bool(_) | Answer::List(_) | Answer::PerLifecycle(_) => {
                 // not a rename: remember, so the pair is not asked again
                 renames.rejected.insert((owner.to_owned(), old.to_owned()));
             }
@@ -244,10 +247,21 @@ pub fn questions(
             .value_type
             .expect("resource types of the models have a type");
         let instances = actual.blocks.get(b).map_or(0, |a| a.instances);
+        let lifecycles = match requiring(desired.blocks[b].resource_types[r].required_from) {
+            Some(l) => format!(
+                "of {} subscriptions, which require it (in the answers file, a table gives one \
+                 per lifecycle instead)",
+                l.iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            None => "of every subscription".to_owned(),
+        };
         out.push(Question {
             key: Key::new(["product_blocks", b, "defaults", r]),
             text: format!(
-                "Value of {r:?} for existing instances of block {b:?} ({instances} now, plus those this migration creates; {})",
+                "Value of {r:?} for existing instances of block {b:?} {lifecycles} ({instances} instances now, plus those this migration creates; {})",
                 describe_type(&vt)
             ),
             kind: Kind::Value(vt),
@@ -510,6 +524,30 @@ fn comment(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The lifecycles that require a field required from `from`, or `None` when every lifecycle
+/// does (a field without `#[required_from]`, or one the database describes).
+pub fn requiring(
+    from: Option<orch_core::SubscriptionLifecycle>,
+) -> Option<Vec<orch_core::SubscriptionLifecycle>> {
+    use orch_core::SubscriptionLifecycle;
+    match from {
+        None | Some(SubscriptionLifecycle::Initial) => None,
+        Some(from) => Some(
+            [
+                SubscriptionLifecycle::Initial,
+                SubscriptionLifecycle::Provisioning,
+                SubscriptionLifecycle::Active,
+                SubscriptionLifecycle::Terminated,
+                SubscriptionLifecycle::Migrating,
+                SubscriptionLifecycle::Disabled,
+            ]
+            .into_iter()
+            .filter(|l| l.requires(from))
+            .collect(),
+        ),
+    }
 }
 
 /// A template answers file for `questions`, with each question as a comment and an empty or

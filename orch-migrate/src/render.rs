@@ -176,6 +176,16 @@ fn op_tokens(op: &OwnedOp) -> TokenStream {
             let (a, b, c) = (s(block), s(resource_type), s(value));
             quote!(Op::BackfillValue { block: #a, resource_type: #b, value: #c })
         }
+        Op::BackfillValueIn {
+            block,
+            resource_type,
+            value,
+            lifecycles,
+        } => {
+            let (a, b, c) = (s(block), s(resource_type), s(value));
+            let lifecycles = lifecycles.iter().map(s);
+            quote!(Op::BackfillValueIn { block: #a, resource_type: #b, value: #c, lifecycles: &[#(#lifecycles),*] })
+        }
         Op::BackfillValues {
             block,
             resource_type,

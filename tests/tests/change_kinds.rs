@@ -289,6 +289,24 @@ mod m_rt_create {
     users_of_port_block!();
 }
 
+/// New resource types required from a later lifecycle: `speed_mbps` from active, `duplex` from
+/// provisioning.
+mod m_rt_lifecycle {
+    use orch_core::product_block;
+
+    #[product_block(name = "PortBlock")]
+    pub struct PortBlock {
+        pub alias: String,
+        pub mtu: i64,
+        #[required_from(active)]
+        pub speed_mbps: i64,
+        #[required_from(provisioning)]
+        pub duplex: String,
+    }
+
+    users_of_port_block!();
+}
+
 /// The existing resource type `alias` added to `VlanBlock`.
 mod m_vlan_alias {
     use orch_core::{product, product_block};
@@ -1918,6 +1936,80 @@ async fn resource_type_create_optional_and_list_defaults(backend: Backend) {
 }
 
 tests::per_backend!(resource_type_create_optional_and_list_defaults);
+
+/// A default for a field required from a later lifecycle goes only to instances of
+/// subscriptions in a lifecycle that requires it; a table gives one per lifecycle (others,
+/// such as terminated, stay without), and must cover every lifecycle that requires the field.
+async fn lifecycle_defaults(backend: Backend) {
+    let Some(fx) = fixture(backend, Data::Subscriptions).await else {
+        return;
+    };
+    for (sub, status) in [("sub p10", "provisioning"), ("sub p1", "initial")] {
+        fx.conn()
+            .execute_raw(Statement::from_sql_and_values(
+                fx.conn().get_database_backend(),
+                match fx.conn().get_database_backend() {
+                    sea_orm::DbBackend::Postgres => {
+                        "UPDATE subscriptions SET status = $1 WHERE description = $2"
+                    }
+                    _ => "UPDATE subscriptions SET status = ? WHERE description = ?",
+                },
+                [status.into(), sub.into()],
+            ))
+            .await
+            .unwrap();
+    }
+    let before = state(fx.conn()).await;
+    let to = products(
+        d::<m_rt_lifecycle::Port>(),
+        d::<m_rt_lifecycle::Lag>(),
+        d::<base::Vlan>(),
+    );
+    let descriptions = "[resource_types]\nspeed_mbps = \"speed\"\nduplex = \"duplex\"\n";
+    let short = format!(
+        "{descriptions}[product_blocks.PortBlock.defaults]\nspeed_mbps = 1000\n\
+         duplex = {{ active = \"full\" }}\n"
+    );
+    let e = plan_error(fx.conn(), &to, &short).await.to_string();
+    assert!(
+        e.contains("product_blocks.PortBlock.defaults.duplex: the lifecycles provisioning require a value too"),
+        "{e}"
+    );
+    let answers = format!(
+        "{descriptions}[product_blocks.PortBlock.defaults]\nspeed_mbps = 1000\n\
+         duplex = {{ provisioning = \"full\", active = \"full\", initial = \"half\" }}\n"
+    );
+    let (_, plan) = upgrade(fx.conn(), &to, &answers).await;
+    assert!(
+        plan.up.iter().any(
+            |op| matches!(op, Op::BackfillValueIn { resource_type, lifecycles, .. }
+            if resource_type == "speed_mbps" && lifecycles == &["active"])
+        ),
+        "{:?}",
+        plan.up
+    );
+    let mut after = before.clone();
+    // active: the lag's two ports get both; provisioning: duplex only; initial: the table's
+    for (sub, port, rt, value) in [
+        ("sub lag", "m0", "speed_mbps", "1000"),
+        ("sub lag", "m1", "speed_mbps", "1000"),
+        ("sub lag", "m0", "duplex", "full"),
+        ("sub lag", "m1", "duplex", "full"),
+        ("sub p10", "p10", "duplex", "full"),
+        ("sub p1", "p1", "duplex", "half"),
+    ] {
+        add(
+            &mut after,
+            "values",
+            json!([sub, port, "PortBlock", rt, value]),
+        );
+    }
+    assert_eq!(state(fx.conn()).await, after);
+    downgrade(&fx, &plan).await;
+    assert_eq!(state(fx.conn()).await, before);
+}
+
+tests::per_backend!(lifecycle_defaults);
 
 /// A resource type used by two blocks renamed to a different name on each: the row keeps its
 /// id and description under one name, the other block's values move to a new row, and down

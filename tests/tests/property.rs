@@ -352,6 +352,7 @@ fn catalog(spec: &Spec) -> Catalog {
                     cardinality: Some(*card),
                     always_required: *card == Cardinality::One,
                     renamed_from: old.iter().cloned().collect(),
+                    required_from: None,
                     values: 0,
                 },
             );

@@ -178,6 +178,19 @@ pub enum Op<S = &'static str, L = &'static [&'static str]> {
         /// The stored value.
         value: S,
     },
+    /// Gives every instance of a block whose subscription is in one of `lifecycles`, and that
+    /// has no value of a resource type, the value `value`: a field required from provisioning
+    /// or active gets a default only where its lifecycle requires it.
+    BackfillValueIn {
+        /// The block's name.
+        block: S,
+        /// The resource type's name.
+        resource_type: S,
+        /// The stored value.
+        value: S,
+        /// The subscription lifecycles (`subscriptions.status`) whose instances get it.
+        lifecycles: L,
+    },
     /// Gives every instance of a block that has no value of a list resource type the elements
     /// `values`, in that order (their value ids rise with the position, as a save writes them).
     BackfillValues {
@@ -367,6 +380,17 @@ impl<S, L: AsRef<[S]>> Op<S, L> {
                 resource_type: f(resource_type),
                 value: f(value),
             },
+            Op::BackfillValueIn {
+                block,
+                resource_type,
+                value,
+                lifecycles,
+            } => Op::BackfillValueIn {
+                block: f(block),
+                resource_type: f(resource_type),
+                value: f(value),
+                lifecycles: lifecycles.as_ref().iter().map(&f).collect(),
+            },
             Op::BackfillValues {
                 block,
                 resource_type,
@@ -486,6 +510,14 @@ impl<S: fmt::Display + fmt::Debug, L> fmt::Display for Op<S, L> {
             } => write!(
                 f,
                 "fill {resource_type:?} on existing instances of block {block:?}"
+            ),
+            Op::BackfillValueIn {
+                block,
+                resource_type,
+                ..
+            } => write!(
+                f,
+                "fill {resource_type:?} on existing instances of block {block:?} in the lifecycles given"
             ),
             Op::BackfillValues {
                 block,

@@ -516,6 +516,31 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
                 .to_owned();
             vec![insert_values(select)]
         }
+        Op::BackfillValueIn {
+            block,
+            resource_type,
+            value,
+            lifecycles,
+        } => {
+            let si = Alias::new("si");
+            let has_value = value_of(&si, resource_type);
+            let in_lifecycle = Query::select()
+                .column("subscription_id")
+                .from("subscriptions")
+                .and_where(Expr::col("status").is_in(lifecycles.iter().map(|l| (*l).to_owned())))
+                .to_owned();
+            let select = Query::select()
+                .expr(new_id(backend))
+                .column((si.clone(), "subscription_instance_id"))
+                .expr(resource_type_id(resource_type))
+                .expr(Expr::val(value))
+                .from_as("subscription_instances", si.clone())
+                .and_where(Expr::col((si.clone(), "product_block_id")).eq(block_id(block)))
+                .and_where(Expr::col((si, "subscription_id")).in_subquery(in_lifecycle))
+                .and_where(Expr::not_exists(has_value))
+                .to_owned();
+            vec![insert_values(select)]
+        }
         Op::BackfillValues {
             block,
             resource_type,
