@@ -659,6 +659,24 @@ tests::per_backend!(saves_in_the_callers_transaction);
 /// Loading without naming the lifecycle (`AnyLifecycle<User>`) or the type (the workshop's
 /// `Workshop` enum from `register_products!`): each subscription comes back as its product's
 /// type in its stored lifecycle, one at a time or in one batch, equal to a typed load.
+/// The statements `work` runs on a connection of its own.
+async fn statements_of<F, Fut>(db: &TestDb, work: F) -> usize
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut counted = db.connect().await;
+    let n = Arc::new(AtomicUsize::new(0));
+    let seen = n.clone();
+    counted.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    work(counted).await;
+    n.load(Ordering::Relaxed)
+}
+
 async fn any_subscription_loads_as_its_type_and_lifecycle(backend: Backend) {
     use orch_core::subscription::AnyLifecycle;
     use workshop::Workshop;
@@ -696,6 +714,19 @@ async fn any_subscription_loads_as_its_type_and_lifecycle(backend: Backend) {
         other => panic!("{other:?}"),
     }
     assert_eq!(Workshop::from_subscription(conn, g).await.unwrap(), both[1]);
+    // the same statements as a typed load of one type
+    let ids = [u, g];
+    let any = statements_of(&db, |c| async move {
+        Workshop::from_subscriptions(&c, &ids).await.unwrap();
+    })
+    .await;
+    let typed = statements_of(&db, |c| async move {
+        User::<Initial>::from_subscriptions(&c, &ids[..1])
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(any, typed, "a load of any type and of one type");
     let missing = uuid::Uuid::new_v4();
     let err = Workshop::from_subscription(conn, missing)
         .await
