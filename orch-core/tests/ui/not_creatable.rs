@@ -45,7 +45,7 @@ register_products! {
 }
 
 // the same model, declared as imported (its subscriptions come from orchestrator-core or
-// migrations): it compiles, and has no from_product to call
+// migrations): it compiles (and has no from_product)
 #[product(product_type = "ImportedFirewall", imported)]
 pub struct ImportedFirewall {
     pub firewall: FirewallBlock,
@@ -53,10 +53,6 @@ pub struct ImportedFirewall {
 
 register_products! {
     "Imported firewall" => ImportedFirewall,
-}
-
-pub async fn create(db: &sea_orm::DatabaseConnection) {
-    let _ = ImportedFirewall::from_product(db, "Imported firewall", "customer").await;
 }
 
 fn main() {}
