@@ -73,6 +73,37 @@ impl Stmt {
 /// one statement: its selects all see the table as it was before it ran, so an instance gets
 /// every element or none. The ids of element `k` start with the 48 bits of (now in ms + k), as
 /// a version-7 id does, so loading returns the elements in order; the other bits are random.
+/// `value` for every instance of `block` without a value of `resource_type`; with
+/// `lifecycles`, only for instances of subscriptions in one of them.
+fn backfill_value(
+    backend: DbBackend,
+    block: &str,
+    resource_type: &str,
+    value: &str,
+    lifecycles: Option<&[&str]>,
+) -> Stmt {
+    let si = Alias::new("si");
+    let has_value = value_of(&si, resource_type);
+    let mut select = Query::select()
+        .expr(new_id(backend))
+        .column((si.clone(), "subscription_instance_id"))
+        .expr(resource_type_id(resource_type))
+        .expr(Expr::val(value))
+        .from_as("subscription_instances", si.clone())
+        .and_where(Expr::col((si.clone(), "product_block_id")).eq(block_id(block)))
+        .and_where(Expr::not_exists(has_value))
+        .to_owned();
+    if let Some(lifecycles) = lifecycles {
+        let in_lifecycle = Query::select()
+            .column("subscription_id")
+            .from("subscriptions")
+            .and_where(Expr::col("status").is_in(lifecycles.iter().map(|l| (*l).to_owned())))
+            .to_owned();
+        select.and_where(Expr::col((si, "subscription_id")).in_subquery(in_lifecycle));
+    }
+    insert_values(select)
+}
+
 fn backfill_list(
     backend: DbBackend,
     block: &str,
@@ -502,45 +533,19 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
             block,
             resource_type,
             value,
-        } => {
-            let si = Alias::new("si");
-            let has_value = value_of(&si, resource_type);
-            let select = Query::select()
-                .expr(new_id(backend))
-                .column((si.clone(), "subscription_instance_id"))
-                .expr(resource_type_id(resource_type))
-                .expr(Expr::val(value))
-                .from_as("subscription_instances", si.clone())
-                .and_where(Expr::col((si, "product_block_id")).eq(block_id(block)))
-                .and_where(Expr::not_exists(has_value))
-                .to_owned();
-            vec![insert_values(select)]
-        }
+        } => vec![backfill_value(backend, block, resource_type, value, None)],
         Op::BackfillValueIn {
             block,
             resource_type,
             value,
             lifecycles,
-        } => {
-            let si = Alias::new("si");
-            let has_value = value_of(&si, resource_type);
-            let in_lifecycle = Query::select()
-                .column("subscription_id")
-                .from("subscriptions")
-                .and_where(Expr::col("status").is_in(lifecycles.iter().map(|l| (*l).to_owned())))
-                .to_owned();
-            let select = Query::select()
-                .expr(new_id(backend))
-                .column((si.clone(), "subscription_instance_id"))
-                .expr(resource_type_id(resource_type))
-                .expr(Expr::val(value))
-                .from_as("subscription_instances", si.clone())
-                .and_where(Expr::col((si.clone(), "product_block_id")).eq(block_id(block)))
-                .and_where(Expr::col((si, "subscription_id")).in_subquery(in_lifecycle))
-                .and_where(Expr::not_exists(has_value))
-                .to_owned();
-            vec![insert_values(select)]
-        }
+        } => vec![backfill_value(
+            backend,
+            block,
+            resource_type,
+            value,
+            Some(&lifecycles),
+        )],
         Op::BackfillValues {
             block,
             resource_type,
