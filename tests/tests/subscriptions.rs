@@ -656,14 +656,11 @@ async fn saves_in_the_callers_transaction(backend: Backend) {
 
 tests::per_backend!(saves_in_the_callers_transaction);
 
-/// Loading without naming the lifecycle (`AnyLifecycle<User>`) or the type (the workshop's
-/// `Workshop` enum from `register_products!`): each subscription comes back as its product's
-/// type in its stored lifecycle, one at a time or in one batch, equal to a typed load.
-/// The statements `work` runs on a connection of its own.
-async fn statements_of<F, Fut>(db: &TestDb, work: F) -> usize
+/// What `work` returns on a connection of its own, and the statements it ran there.
+async fn statements_of<T, F, Fut>(db: &TestDb, work: F) -> (T, usize)
 where
     F: FnOnce(DatabaseConnection) -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = T>,
 {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -673,10 +670,13 @@ where
     counted.set_metric_callback(move |_| {
         seen.fetch_add(1, Ordering::Relaxed);
     });
-    work(counted).await;
-    n.load(Ordering::Relaxed)
+    let out = work(counted).await;
+    (out, n.load(Ordering::Relaxed))
 }
 
+/// Loading without naming the lifecycle (`AnyLifecycle<User>`) or the type (the workshop's
+/// `Workshop` enum from `register_products!`): each subscription comes back as its product's
+/// type in its stored lifecycle, one at a time or in one batch, equal to a typed load.
 async fn any_subscription_loads_as_its_type_and_lifecycle(backend: Backend) {
     use orch_core::subscription::AnyLifecycle;
     use workshop::Workshop;
@@ -716,11 +716,11 @@ async fn any_subscription_loads_as_its_type_and_lifecycle(backend: Backend) {
     assert_eq!(Workshop::from_subscription(conn, g).await.unwrap(), both[1]);
     // the same statements as a typed load of one type
     let ids = [u, g];
-    let any = statements_of(&db, |c| async move {
+    let ((), any) = statements_of(&db, |c| async move {
         Workshop::from_subscriptions(&c, &ids).await.unwrap();
     })
     .await;
-    let typed = statements_of(&db, |c| async move {
+    let ((), typed) = statements_of(&db, |c| async move {
         User::<Initial>::from_subscriptions(&c, &ids[..1])
             .await
             .unwrap();
@@ -743,19 +743,11 @@ tests::per_backend!(any_subscription_loads_as_its_type_and_lifecycle);
 /// one query for all their products and fixed inputs; they save together and load back equal.
 /// An unknown product, or one of another type, is refused as with `from_product`.
 async fn many_subscriptions_from_one_query(backend: Backend) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let Some(db) = workshop_db(backend).await else {
         return;
     };
     let conn = &db.conn;
     let group = active_group(conn, "many").await;
-    let mut counted = db.connect().await;
-    let queries = Arc::new(AtomicUsize::new(0));
-    let seen = queries.clone();
-    counted.set_metric_callback(move |_| {
-        seen.fetch_add(1, Ordering::Relaxed);
-    });
     let requests = (0..300).map(|i| {
         let product = if i % 2 == 0 {
             "User internal"
@@ -764,8 +756,11 @@ async fn many_subscriptions_from_one_query(backend: Backend) {
         };
         (product, format!("customer {i}"))
     });
-    let mut users: Vec<UserInactive> = User::from_products(&counted, requests).await.unwrap();
-    assert_eq!(queries.load(Ordering::Relaxed), 1, "one query for 300");
+    let (mut users, queries): (Vec<UserInactive>, _) = statements_of(&db, |c| async move {
+        User::from_products(&c, requests).await.unwrap()
+    })
+    .await;
+    assert_eq!(queries, 1, "one query for 300");
     assert_eq!(users.len(), 300);
     assert_eq!(users[0].affiliation, Affiliation::Internal);
     assert_eq!(users[1].affiliation, Affiliation::External);

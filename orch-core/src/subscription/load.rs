@@ -191,12 +191,7 @@ pub async fn load<P: Product, C: Connection>(
     db: &C,
     ids: &[Uuid],
 ) -> Result<Vec<P>, SubscriptionError> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return load_chunks(db, ids).await;
-    }
-    let txn = without_jit(db).await?;
-    let result = load_chunks(&txn, ids).await;
-    finish(txn, result).await
+    load_with(db, ids, Batch::build::<P>).await
 }
 
 /// A transaction on PostgreSQL with JIT compilation off, for the loads' recursive queries.
@@ -228,27 +223,6 @@ async fn finish<X: TransactionSession, T>(
             Err(e)
         }
     }
-}
-
-/// [`load()`] in parts of at most [`ID_CHUNK`].
-async fn load_chunks<P: Product, C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-) -> Result<Vec<P>, SubscriptionError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(ID_CHUNK) {
-        out.extend(load_chunk::<P, C>(db, chunk).await?);
-    }
-    Ok(out)
-}
-
-/// [`load()`] of at most [`ID_CHUNK`] subscriptions.
-async fn load_chunk<P: Product, C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-) -> Result<Vec<P>, SubscriptionError> {
-    let rows = Batch::read(db, ids).await?;
-    ids.iter().map(|id| rows.build::<P>(*id)).collect()
 }
 
 /// The rows of a batch of subscriptions, read with a fixed number of queries, from which each
