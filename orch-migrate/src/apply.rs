@@ -412,7 +412,9 @@ pub async fn sql(
             m.name()
         ));
         for t in mock.into_transaction_log() {
-            for s in t.statements() {
+            // the savepoints `run` takes around each batch show as nested transactions: the
+            // script has one transaction per migration, and a failed statement stops it
+            for s in t.statements().iter().filter(|s| !is_transaction_control(s)) {
                 out.push_str(&statement_text(s));
                 out.push_str(";\n");
             }
@@ -429,6 +431,21 @@ pub async fn sql(
         out.push_str("COMMIT;\n\n");
     }
     Ok(out)
+}
+
+/// Whether `s` begins or ends a transaction, as the mock database logs them.
+fn is_transaction_control(s: &Statement) -> bool {
+    let sql = s.sql.trim_start().to_ascii_uppercase();
+    [
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "START TRANSACTION",
+        "SAVEPOINT",
+        "RELEASE SAVEPOINT",
+    ]
+    .iter()
+    .any(|keyword| sql.starts_with(keyword))
 }
 
 fn statement_text(s: &Statement) -> String {

@@ -5,8 +5,12 @@
 
 mod support;
 
+use orch_core::migration::OwnedOp;
 use orch_core::migration::prelude::*;
 use orch_migrate::{Migrator, apply};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use sea_orm::ConnectionTrait;
 use sea_orm_migration::MigratorTraitSelf;
 use support::{CORE, WORKSHOP, count, recorded, state, tables};
@@ -93,7 +97,8 @@ impl MigrationName for HalfDone {
     }
 }
 
-/// Creates a product, then fails: the fixed input's product does not exist.
+/// Creates a product, then fails: the second of three fixed inputs, which run as one
+/// statement, names a product that does not exist.
 const UP: &[Op] = &[
     Op::CreateProduct {
         name: "Half done",
@@ -103,9 +108,19 @@ const UP: &[Op] = &[
         status: "active",
     },
     Op::CreateFixedInput {
+        product: "Half done",
+        name: "size",
+        value: "small",
+    },
+    Op::CreateFixedInput {
         product: "No such product",
         name: "speed",
         value: "fast",
+    },
+    Op::CreateFixedInput {
+        product: "Half done",
+        name: "colour",
+        value: "red",
     },
 ];
 
@@ -129,8 +144,9 @@ fn half_done() -> Vec<Box<dyn MigrationTrait>> {
     vec![Box::new(HalfDone)]
 }
 
-/// A migration whose second step fails leaves no row of its first step behind, stays
-/// pending, and the error names the migration and the failing step.
+/// A migration whose third step fails leaves no row of the steps before it behind, stays
+/// pending, and the error names the migration and the failing step, though that step ran in
+/// one statement with the steps beside it.
 async fn a_failing_step_leaves_nothing_behind(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
@@ -147,7 +163,7 @@ async fn a_failing_step_leaves_nothing_behind(backend: Backend) {
         );
         assert!(
             msg.contains(
-                r#"step 2/2 (create fixed input "speed" = "fast" on product "No such product"): "#
+                r#"step 3/4 (create fixed input "speed" = "fast" on product "No such product"): "#
             ),
             "names the failing step: {msg}"
         );
@@ -233,6 +249,144 @@ async fn a_failing_down_leaves_nothing_behind(backend: Backend) {
     assert!(msg.contains("step 2/2"), "{msg}");
     assert_eq!(state(&db.conn).await, before, "the deleted product is back");
     assert_eq!(recorded(&db.conn).await, [CORE, FAILING_DOWN]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// set-based
+
+/// Products in the large migration: more than two statements' worth of each kind of step.
+const LARGE: usize = 2_500;
+
+struct Large;
+
+const LARGE_NAME: &str = "m20990101_000002_large";
+
+impl MigrationName for Large {
+    fn name(&self) -> &str {
+        LARGE_NAME
+    }
+}
+
+/// `LARGE` products, each with a fixed input and a root block: 10,000 steps up, 5,000 down.
+fn large_steps(up: bool) -> Vec<OwnedOp> {
+    let product = |i: usize| format!("product {i:05} 'quoted'");
+    let block = |i: usize| format!("Block{i:05}");
+    if !up {
+        let products = (0..LARGE).map(|i| Op::DeleteProduct { name: product(i) });
+        let blocks = (0..LARGE).map(|i| Op::DeleteProductBlock { name: block(i) });
+        return products.chain(blocks).collect();
+    }
+    let mut ops: Vec<OwnedOp> = (0..LARGE)
+        .map(|i| Op::CreateProduct {
+            name: product(i),
+            product_type: "Large".into(),
+            description: format!("product {i}"),
+            tag: "LARGE".into(),
+            status: "active".into(),
+        })
+        .collect();
+    ops.extend((0..LARGE).map(|i| Op::CreateFixedInput {
+        product: product(i),
+        name: "speed".into(),
+        value: format!("{i}G"),
+    }));
+    ops.extend((0..LARGE).map(|i| Op::CreateProductBlock {
+        name: block(i),
+        description: format!("block {i}"),
+        tag: None,
+        status: Some("active".into()),
+    }));
+    ops.extend((0..LARGE).map(|i| Op::LinkProductBlock {
+        product: product(i),
+        block: block(i),
+    }));
+    ops
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for Large {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, &large_steps(true)).await
+    }
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, &large_steps(false)).await
+    }
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// A migration of 10,000 steps runs in a few statements per kind of step (one per
+/// `STEPS_PER_STATEMENT` steps), every row found by name and every value bound (the names
+/// carry quotes); its rollback likewise.
+async fn steps_of_one_kind_share_statements(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let mut conn = db.connect().await;
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    conn.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    let taken = |statements: &AtomicUsize| statements.swap(0, Ordering::Relaxed);
+    let migrator = Migrator::new(|| vec![Box::new(Large)]);
+    apply::up(&conn, &db.url, &migrator, Some(1)).await.unwrap();
+    let core = taken(&statements);
+    apply::up(&conn, &db.url, &migrator, None).await.unwrap();
+    let up = taken(&statements);
+    assert!(
+        up < 60,
+        "10,000 steps in 12 inserts, with the run's own reads and record: {up} statements"
+    );
+    assert!(core > up, "fewer than the core schema's {core}");
+    assert_eq!(count(&db.conn, "products").await, LARGE as i64);
+    assert_eq!(count(&db.conn, "fixed_inputs").await, LARGE as i64);
+    assert_eq!(
+        count(&db.conn, "product_product_blocks").await,
+        LARGE as i64
+    );
+    let linked: Vec<(String, String, String)> = db
+        .conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.conn.get_database_backend(),
+            "SELECT p.name, b.name, f.value FROM products p \
+             JOIN product_product_blocks pb ON pb.product_id = p.product_id \
+             JOIN product_blocks b ON b.product_block_id = pb.product_block_id \
+             JOIN fixed_inputs f ON f.product_id = p.product_id \
+             WHERE p.name = 'product 01234 ''quoted'''",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+                row.try_get_by_index(2).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        linked,
+        [(
+            "product 01234 'quoted'".to_owned(),
+            "Block01234".to_owned(),
+            "1234G".to_owned()
+        )],
+        "each row found its own product and block by name"
+    );
+
+    apply::down(&conn, &db.url, &migrator, Some(1))
+        .await
+        .unwrap();
+    let down = taken(&statements);
+    assert!(down < 40, "5,000 deletes by name: {down} statements");
+    assert_eq!(count(&db.conn, "products").await, 0);
+    assert_eq!(count(&db.conn, "product_blocks").await, 0);
+    assert_eq!(count(&db.conn, "fixed_inputs").await, 0);
+    conn.close().await.ok();
 }
 
 /// A core schema that fails half-way (a later table's name is taken by another kind of object)
@@ -445,6 +599,7 @@ async fn an_unrecorded_core_schema_is_adopted(backend: Backend) {
 per_backend_mt!(concurrent_ups_apply_each_migration_once);
 
 tests::per_backend!(
+    steps_of_one_kind_share_statements,
     a_failing_step_leaves_nothing_behind,
     a_failing_down_leaves_nothing_behind,
     a_failing_core_schema,

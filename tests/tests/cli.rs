@@ -703,11 +703,11 @@ fn flavour(backend: Backend) -> (&'static str, &'static str) {
         ),
         Backend::Postgres => (
             r#"CREATE TABLE "products" ( "product_id" uuid NOT NULL DEFAULT (uuid_generate_v4()) PRIMARY KEY, "name" varchar NOT NULL,"#,
-            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") VALUES (gen_random_uuid(), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active');"#,
+            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") VALUES (gen_random_uuid(), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active'), "#,
         ),
         Backend::MySql => (
             "CREATE TABLE `products` ( `product_id` binary(16) NOT NULL PRIMARY KEY, `name` varchar(255) NOT NULL,",
-            "INSERT INTO `products` (`product_id`, `name`, `description`, `product_type`, `tag`, `status`) VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active');",
+            "INSERT INTO `products` (`product_id`, `name`, `description`, `product_type`, `tag`, `status`) VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active'), ",
         ),
     }
 }
@@ -792,8 +792,8 @@ async fn sql_is_printed_not_run(backend: Backend) {
     );
     assert!(!run.stdout.contains(CORE), "one by default");
     let delete = match backend {
-        Backend::MySql => "DELETE FROM `products` WHERE `name` = 'User Group';",
-        _ => r#"DELETE FROM "products" WHERE "name" = 'User Group';"#,
+        Backend::MySql => "DELETE FROM `products` WHERE `name` IN ('User Group', ",
+        _ => r#"DELETE FROM "products" WHERE "name" IN ('User Group', "#,
     };
     assert!(run.stdout.contains(delete), "{}", run.stdout);
 

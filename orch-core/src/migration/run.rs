@@ -4,11 +4,11 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::OnceLock;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use sea_orm_migration::{DbErr, SchemaManager};
 
 use super::op::{Op, OwnedOp};
-use super::sql::statements;
+use super::sql::{Stmt, batches, statements};
 
 /// What an observer is told before each step runs.
 #[derive(Clone, Copy)]
@@ -48,7 +48,8 @@ pub async fn capture<F: Future>(future: F) -> (F::Output, Vec<OwnedOp>) {
         .await
 }
 
-/// Runs `ops` in order on the migration's connection (and so inside its transaction).
+/// Runs `ops` in order on the migration's connection (and so inside its transaction),
+/// set-based: consecutive steps of one kind share a statement (see [`batches`]).
 ///
 /// An error names the step that failed: `step 4/19 (create fixed input ...): <database error>`.
 ///
@@ -69,24 +70,57 @@ where
     }
     let conn = manager.get_connection();
     let backend = manager.get_database_backend();
-    for (index, op) in ops.iter().enumerate() {
+    let total = ops.len();
+    let step_error = |index: usize, e: &DbErr| {
+        DbErr::Migration(format!(
+            "step {}/{total} ({}): {}",
+            index + 1,
+            ops[index],
+            short_error(&e.to_string())
+        ))
+    };
+    for batch in batches(ops, backend) {
         if let Some(observer) = OBSERVER.get() {
-            observer(Step {
-                index,
-                total: ops.len(),
-                op,
-            });
+            for index in batch.steps.clone() {
+                observer(Step {
+                    index,
+                    total,
+                    op: &ops[index],
+                });
+            }
         }
-        for stmt in statements(op, backend) {
-            conn.execute_raw(stmt.build(backend)).await.map_err(|e| {
-                DbErr::Migration(format!(
-                    "step {}/{} ({op}): {}",
-                    index + 1,
-                    ops.len(),
-                    short_error(&e.to_string())
-                ))
-            })?;
+        if batch.steps.len() == 1 {
+            execute(conn, &batch.statements, backend)
+                .await
+                .map_err(|e| step_error(batch.steps.start, &e))?;
+            continue;
         }
+        // a savepoint, so that a failed batch can be rolled back alone and its steps run one
+        // at a time: the error then names the step that failed, as without batches
+        let savepoint = conn.begin().await?;
+        match execute(&savepoint, &batch.statements, backend).await {
+            Ok(()) => savepoint.commit().await?,
+            Err(_) => {
+                savepoint.rollback().await?;
+                for index in batch.steps {
+                    execute(conn, &statements(&ops[index], backend), backend)
+                        .await
+                        .map_err(|e| step_error(index, &e))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `statements` in order, stopping at the first error.
+async fn execute(
+    conn: &impl ConnectionTrait,
+    statements: &[Stmt],
+    backend: DbBackend,
+) -> Result<(), DbErr> {
+    for stmt in statements {
+        conn.execute_raw(stmt.build(backend)).await?;
     }
     Ok(())
 }

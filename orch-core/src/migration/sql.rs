@@ -237,14 +237,299 @@ fn instances_of(block: &str) -> SelectStatement {
         .to_owned()
 }
 
-fn insert(table: &'static str, columns: &[&'static str], values: Vec<Expr>) -> Stmt {
-    Stmt::Insert(
-        Query::insert()
-            .into_table(table)
-            .columns(columns.iter().copied())
-            .values_panic(values)
-            .to_owned(),
-    )
+/// Rows from `values`, one per element, into `columns` of `table`: the statement of any
+/// number of single-row steps.
+fn insert_rows(table: &'static str, columns: &[&'static str], rows: Vec<Vec<Expr>>) -> Stmt {
+    let mut insert = Query::insert();
+    insert.into_table(table).columns(columns.iter().copied());
+    for values in rows {
+        insert.values_panic(values);
+    }
+    Stmt::Insert(insert)
+}
+
+/// One row of an insert: what a step that creates a row or a link writes.
+struct Row {
+    table: &'static str,
+    columns: &'static [&'static str],
+    values: Vec<Expr>,
+}
+
+/// The row `op` inserts, when it inserts one row; rows of consecutive steps of one kind go into
+/// one statement.
+fn insert_row(op: &Op<&str, Vec<&str>>, backend: DbBackend) -> Option<Row> {
+    let (table, columns, values): (_, &'static [&'static str], _) = match *op {
+        Op::CreateProduct {
+            name,
+            product_type,
+            description,
+            tag,
+            status,
+        } => (
+            "products",
+            &[
+                "product_id",
+                "name",
+                "description",
+                "product_type",
+                "tag",
+                "status",
+            ],
+            vec![
+                new_id(backend),
+                name.into(),
+                description.into(),
+                product_type.into(),
+                tag.into(),
+                status.into(),
+            ],
+        ),
+        Op::CreateFixedInput {
+            product,
+            name,
+            value,
+        } => (
+            "fixed_inputs",
+            &["fixed_input_id", "name", "value", "product_id"],
+            vec![
+                new_id(backend),
+                name.into(),
+                value.into(),
+                product_id(product),
+            ],
+        ),
+        Op::CreateProductBlock {
+            name,
+            description,
+            tag,
+            status,
+        } => (
+            "product_blocks",
+            &["product_block_id", "name", "description", "tag", "status"],
+            vec![
+                new_id(backend),
+                name.into(),
+                description.into(),
+                tag.into(),
+                status.into(),
+            ],
+        ),
+        Op::CreateResourceType { name, description } => (
+            "resource_types",
+            &["resource_type_id", "resource_type", "description"],
+            vec![new_id(backend), name.into(), description.into()],
+        ),
+        Op::LinkProductBlock { product, block } => (
+            "product_product_blocks",
+            &["product_id", "product_block_id"],
+            vec![product_id(product), block_id(block)],
+        ),
+        Op::LinkBlockRelation {
+            in_use_by,
+            depends_on,
+            min,
+            max,
+        } => (
+            "product_block_relations",
+            &["in_use_by_id", "depends_on_id", "min", "max"],
+            vec![
+                block_id(in_use_by),
+                block_id(depends_on),
+                min.into(),
+                max.into(),
+            ],
+        ),
+        Op::LinkResourceType {
+            block,
+            resource_type,
+        } => (
+            "product_block_resource_types",
+            &["product_block_id", "resource_type_id"],
+            vec![block_id(block), resource_type_id(resource_type)],
+        ),
+        _ => return None,
+    };
+    Some(Row {
+        table,
+        columns,
+        values,
+    })
+}
+
+/// What a delete by name removes: a product, a product block or a resource type, each with
+/// what depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    Product,
+    Block,
+    ResourceType,
+}
+
+/// The kind and name of a step that deletes one named row; the names of consecutive steps of
+/// one kind go into one list.
+fn named_delete<'a>(op: &Op<&'a str, Vec<&'a str>>) -> Option<(Named, &'a str)> {
+    match *op {
+        Op::DeleteProduct { name } => Some((Named::Product, name)),
+        Op::DeleteProductBlock { name } => Some((Named::Block, name)),
+        Op::DeleteResourceType { name } => Some((Named::ResourceType, name)),
+        _ => None,
+    }
+}
+
+impl Named {
+    /// `SELECT <id> FROM <table> WHERE <name column> IN (names)`.
+    fn ids(self, names: &[&str]) -> SelectStatement {
+        let (table, id, column) = match self {
+            Named::Product => ("products", "product_id", "name"),
+            Named::Block => ("product_blocks", "product_block_id", "name"),
+            Named::ResourceType => ("resource_types", "resource_type_id", "resource_type"),
+        };
+        Query::select()
+            .column(id)
+            .from(table)
+            .and_where(Expr::col((table, column)).is_in(names.iter().copied()))
+            .to_owned()
+    }
+
+    /// The statements that delete every row named in `names`, with what depends on them.
+    fn statements(self, names: &[&str]) -> Vec<Stmt> {
+        let delete = |table: &'static str, column: &'static str, ids: SelectStatement| {
+            Stmt::Delete(
+                Query::delete()
+                    .from_table(table)
+                    .and_where(Expr::col(column).in_subquery(ids))
+                    .to_owned(),
+            )
+        };
+        let by_name = |table: &'static str, column: &'static str| {
+            Stmt::Delete(
+                Query::delete()
+                    .from_table(table)
+                    .and_where(Expr::col(column).is_in(names.iter().copied()))
+                    .to_owned(),
+            )
+        };
+        match self {
+            Named::Product => {
+                let subscriptions = Query::select()
+                    .column("subscription_id")
+                    .from("subscriptions")
+                    .and_where(Expr::col("product_id").in_subquery(self.ids(names)))
+                    .to_owned();
+                let linked = Query::select()
+                    .column("pid")
+                    .from("processes_subscriptions")
+                    .and_where(Expr::col("subscription_id").in_subquery(subscriptions.clone()))
+                    .to_owned();
+                let elsewhere = Query::select()
+                    .column("pid")
+                    .from("processes_subscriptions")
+                    .and_where(Expr::col("subscription_id").not_in_subquery(subscriptions.clone()))
+                    .to_owned();
+                vec![
+                    // processes that touched only these products' subscriptions go with them
+                    Stmt::Delete(
+                        Query::delete()
+                            .from_table("processes")
+                            .and_where(Expr::col("pid").in_subquery(linked))
+                            .and_where(Expr::col("pid").not_in_subquery(elsewhere))
+                            .to_owned(),
+                    ),
+                    delete("processes_subscriptions", "subscription_id", subscriptions),
+                    // instances, values, relations, descriptions and metadata cascade
+                    delete("subscriptions", "product_id", self.ids(names)),
+                    // fixed inputs and links cascade
+                    by_name("products", "name"),
+                ]
+            }
+            Named::Block => vec![
+                delete(
+                    "subscription_instances",
+                    "product_block_id",
+                    self.ids(names),
+                ),
+                by_name("product_blocks", "name"),
+            ],
+            Named::ResourceType => vec![
+                delete(
+                    "subscription_instance_values",
+                    "resource_type_id",
+                    self.ids(names),
+                ),
+                by_name("resource_types", "resource_type"),
+            ],
+        }
+    }
+}
+
+/// How many consecutive steps of one kind share a statement: rows of an insert, or names of a
+/// delete. The widest row binds 5 values and a delete binds its names 3 times, so a statement
+/// binds at most 5,000 parameters, well below every backend's limit (SQLite 32,766,
+/// PostgreSQL and MariaDB 65,535), and stays small enough to plan quickly.
+pub const STEPS_PER_STATEMENT: usize = 1000;
+
+/// Consecutive steps that run as one list of statements.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The steps, as indexes into the list given to [`batches`].
+    pub steps: std::ops::Range<usize>,
+    /// Their statements, in execution order.
+    pub statements: Vec<Stmt>,
+}
+
+/// The statements of `ops` on `backend`, set-based: consecutive steps that each insert one row
+/// of the same table become one multi-row insert, and consecutive deletes of named products,
+/// blocks or resource types one delete of a list of names, up to [`STEPS_PER_STATEMENT`]
+/// steps each; every other step is a batch of its own. Rows are still found by name and
+/// values bound, so a batch does exactly what its steps do one by one, in as many statements
+/// as a single step: a catalogue's first migration costs a few dozen statements, not one or
+/// more per step.
+pub fn batches<S: AsRef<str>, L: AsRef<[S]>>(ops: &[Op<S, L>], backend: DbBackend) -> Vec<Batch> {
+    let ops: Vec<Op<&str, Vec<&str>>> = ops.iter().map(|op| op.map(AsRef::as_ref)).collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < ops.len() {
+        let first = &ops[start];
+        let same_kind =
+            |op: &Op<&str, Vec<&str>>| std::mem::discriminant(op) == std::mem::discriminant(first);
+        let end = start
+            + ops[start..]
+                .iter()
+                .take(STEPS_PER_STATEMENT)
+                .take_while(|op| same_kind(op))
+                .count();
+        let group = &ops[start..end];
+        let statements = if let Some(row) = insert_row(first, backend) {
+            let rows = group
+                .iter()
+                .filter_map(|op| insert_row(op, backend))
+                .map(|row| row.values)
+                .collect();
+            vec![insert_rows(row.table, row.columns, rows)]
+        } else if let Some((kind, _)) = named_delete(first) {
+            let names: Vec<&str> = group
+                .iter()
+                .filter_map(named_delete)
+                .map(|(_, name)| name)
+                .collect();
+            kind.statements(&names)
+        } else {
+            // a step of another kind runs alone
+            let end = start + 1;
+            out.push(Batch {
+                steps: start..end,
+                statements: other_statements(first.clone(), backend),
+            });
+            start = end;
+            continue;
+        };
+        out.push(Batch {
+            steps: start..end,
+            statements,
+        });
+        start = end;
+    }
+    out
 }
 
 const BACKFILL_LABEL: &str = "orch:backfill:";
@@ -269,94 +554,38 @@ fn backfill_label(backend: DbBackend) -> Expr {
 
 /// The statements of `op` on `backend`, in execution order.
 pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBackend) -> Vec<Stmt> {
-    match op.map(AsRef::as_ref) {
-        Op::CreateProduct {
-            name,
-            product_type,
-            description,
-            tag,
-            status,
-        } => vec![insert(
-            "products",
-            &[
-                "product_id",
-                "name",
-                "description",
-                "product_type",
-                "tag",
-                "status",
-            ],
-            vec![
-                new_id(backend),
-                name.into(),
-                description.into(),
-                product_type.into(),
-                tag.into(),
-                status.into(),
-            ],
-        )],
-        Op::DeleteProduct { name } => {
-            let linked = Query::select()
-                .column("pid")
-                .from("processes_subscriptions")
-                .and_where(Expr::col("subscription_id").in_subquery(subscriptions_of(name)))
-                .to_owned();
-            let elsewhere = Query::select()
-                .column("pid")
-                .from("processes_subscriptions")
-                .and_where(Expr::col("subscription_id").not_in_subquery(subscriptions_of(name)))
-                .to_owned();
-            vec![
-                // processes that touched only this product's subscriptions go with them
-                Stmt::Delete(
-                    Query::delete()
-                        .from_table("processes")
-                        .and_where(Expr::col("pid").in_subquery(linked))
-                        .and_where(Expr::col("pid").not_in_subquery(elsewhere))
-                        .to_owned(),
-                ),
-                Stmt::Delete(
-                    Query::delete()
-                        .from_table("processes_subscriptions")
-                        .and_where(Expr::col("subscription_id").in_subquery(subscriptions_of(name)))
-                        .to_owned(),
-                ),
-                // instances, values, relations, descriptions and metadata cascade
-                Stmt::Delete(
-                    Query::delete()
-                        .from_table("subscriptions")
-                        .and_where(Expr::col("product_id").eq(product_id(name)))
-                        .to_owned(),
-                ),
-                // fixed inputs and links cascade
-                Stmt::Delete(
-                    Query::delete()
-                        .from_table("products")
-                        .and_where(Expr::col("name").eq(name))
-                        .to_owned(),
-                ),
-            ]
+    let op = op.map(AsRef::as_ref);
+    if let Some(row) = insert_row(&op, backend) {
+        return vec![insert_rows(row.table, row.columns, vec![row.values])];
+    }
+    if let Some((kind, name)) = named_delete(&op) {
+        return kind.statements(&[name]);
+    }
+    other_statements(op, backend)
+}
+
+/// The statements of a step that is neither one row of an insert nor a delete by name.
+fn other_statements(op: Op<&str, Vec<&str>>, backend: DbBackend) -> Vec<Stmt> {
+    match op {
+        Op::CreateProduct { .. }
+        | Op::CreateFixedInput { .. }
+        | Op::CreateProductBlock { .. }
+        | Op::CreateResourceType { .. }
+        | Op::LinkProductBlock { .. }
+        | Op::LinkBlockRelation { .. }
+        | Op::LinkResourceType { .. }
+        | Op::DeleteProduct { .. }
+        | Op::DeleteProductBlock { .. }
+        | Op::DeleteResourceType { .. } => {
+            unreachable!("rows and deletes by name are built by `statements`")
         }
+
         Op::SetProductType { name, product_type } => vec![Stmt::Update(
             Query::update()
                 .table("products")
                 .value("product_type", product_type)
                 .and_where(Expr::col("name").eq(name))
                 .to_owned(),
-        )],
-        Op::CreateFixedInput {
-            product,
-            name,
-            value,
-        } => vec![insert(
-            "fixed_inputs",
-            &["fixed_input_id", "name", "value", "product_id"],
-            vec![
-                new_id(backend),
-                name.into(),
-                value.into(),
-                product_id(product),
-            ],
         )],
         Op::DeleteFixedInput { product, name } => vec![Stmt::Delete(
             Query::delete()
@@ -373,55 +602,6 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
                 .and_where(Expr::col("product_id").eq(product_id(product)))
                 .to_owned(),
         )],
-        Op::CreateProductBlock {
-            name,
-            description,
-            tag,
-            status,
-        } => vec![insert(
-            "product_blocks",
-            &["product_block_id", "name", "description", "tag", "status"],
-            vec![
-                new_id(backend),
-                name.into(),
-                description.into(),
-                tag.into(),
-                status.into(),
-            ],
-        )],
-        Op::DeleteProductBlock { name } => vec![
-            Stmt::Delete(
-                Query::delete()
-                    .from_table("subscription_instances")
-                    .and_where(Expr::col("product_block_id").eq(block_id(name)))
-                    .to_owned(),
-            ),
-            Stmt::Delete(
-                Query::delete()
-                    .from_table("product_blocks")
-                    .and_where(Expr::col("name").eq(name))
-                    .to_owned(),
-            ),
-        ],
-        Op::CreateResourceType { name, description } => vec![insert(
-            "resource_types",
-            &["resource_type_id", "resource_type", "description"],
-            vec![new_id(backend), name.into(), description.into()],
-        )],
-        Op::DeleteResourceType { name } => vec![
-            Stmt::Delete(
-                Query::delete()
-                    .from_table("subscription_instance_values")
-                    .and_where(Expr::col("resource_type_id").eq(resource_type_id(name)))
-                    .to_owned(),
-            ),
-            Stmt::Delete(
-                Query::delete()
-                    .from_table("resource_types")
-                    .and_where(Expr::col("resource_type").eq(name))
-                    .to_owned(),
-            ),
-        ],
         Op::RenameResourceType { from, to } => vec![Stmt::Update(
             Query::update()
                 .table("resource_types")
@@ -429,32 +609,12 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
                 .and_where(Expr::col("resource_type").eq(from))
                 .to_owned(),
         )],
-        Op::LinkProductBlock { product, block } => vec![insert(
-            "product_product_blocks",
-            &["product_id", "product_block_id"],
-            vec![product_id(product), block_id(block)],
-        )],
         Op::UnlinkProductBlock { product, block } => vec![Stmt::Delete(
             Query::delete()
                 .from_table("product_product_blocks")
                 .and_where(Expr::col("product_id").eq(product_id(product)))
                 .and_where(Expr::col("product_block_id").eq(block_id(block)))
                 .to_owned(),
-        )],
-        Op::LinkBlockRelation {
-            in_use_by,
-            depends_on,
-            min,
-            max,
-        } => vec![insert(
-            "product_block_relations",
-            &["in_use_by_id", "depends_on_id", "min", "max"],
-            vec![
-                block_id(in_use_by),
-                block_id(depends_on),
-                min.into(),
-                max.into(),
-            ],
         )],
         Op::UnlinkBlockRelation {
             in_use_by,
@@ -479,14 +639,6 @@ pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBacken
                 .and_where(Expr::col("in_use_by_id").eq(block_id(in_use_by)))
                 .and_where(Expr::col("depends_on_id").eq(block_id(depends_on)))
                 .to_owned(),
-        )],
-        Op::LinkResourceType {
-            block,
-            resource_type,
-        } => vec![insert(
-            "product_block_resource_types",
-            &["product_block_id", "resource_type_id"],
-            vec![block_id(block), resource_type_id(resource_type)],
         )],
         Op::UnlinkResourceType {
             block,
@@ -752,4 +904,87 @@ fn backfill_child(
                 .to_owned(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(i: usize) -> Op<String, Vec<String>> {
+        Op::CreateProduct {
+            name: format!("p{i}"),
+            product_type: "T".into(),
+            description: "d".into(),
+            tag: "T".into(),
+            status: "active".into(),
+        }
+    }
+
+    /// Steps of one kind share a statement up to the chunk size; a step of another kind ends
+    /// the run, and a kind that is not batched runs alone.
+    #[test]
+    fn consecutive_steps_of_one_kind_are_chunked() {
+        let mut ops: Vec<Op<String, Vec<String>>> = (0..2_500).map(product).collect();
+        ops.push(Op::SetProductType {
+            name: "p1".into(),
+            product_type: "U".into(),
+        });
+        ops.push(Op::SetProductType {
+            name: "p2".into(),
+            product_type: "U".into(),
+        });
+        ops.push(Op::DeleteProduct { name: "p3".into() });
+        ops.push(Op::DeleteProduct { name: "p4".into() });
+        ops.push(product(9_999));
+        let batches = batches(&ops, DbBackend::Postgres);
+        let shape: Vec<(std::ops::Range<usize>, usize)> = batches
+            .iter()
+            .map(|b| (b.steps.clone(), b.statements.len()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0..1000, 1),
+                (1000..2000, 1),
+                (2000..2500, 1),
+                (2500..2501, 1),
+                (2501..2502, 1),
+                (2502..2504, 4),
+                (2504..2505, 1),
+            ]
+        );
+        let (sql, values) = batches[2].statements[0].build_with(PostgresQueryBuilder);
+        assert_eq!(
+            sql.matches("gen_random_uuid()").count(),
+            500,
+            "one row per step"
+        );
+        assert_eq!(values.0.len(), 500 * 5, "every value bound");
+        let (sql, values) = batches[5].statements[3].build_with(PostgresQueryBuilder);
+        assert_eq!(sql, r#"DELETE FROM "products" WHERE "name" IN ($1, $2)"#);
+        assert_eq!(values.0.len(), 2);
+    }
+
+    /// A batch's statements are those of its steps run one by one, merged: one step alone gives
+    /// the same statement either way.
+    #[test]
+    fn a_batch_of_one_is_the_step() {
+        for op in [
+            product(1),
+            Op::DeleteProductBlock { name: "B".into() },
+            Op::LinkResourceType {
+                block: "B".into(),
+                resource_type: "r".into(),
+            },
+        ] {
+            let batched = &batches(std::slice::from_ref(&op), DbBackend::MySql)[0].statements;
+            let alone = statements(&op, DbBackend::MySql);
+            let text = |s: &[Stmt]| {
+                s.iter()
+                    .map(|s| s.to_sql(DbBackend::MySql))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(text(batched), text(&alone), "{op}");
+        }
+    }
 }
