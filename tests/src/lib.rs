@@ -264,6 +264,8 @@ macro_rules! per_backend {
     };
 }
 
+pub mod synthetic;
+
 /// Helpers for tests of the `generate` pipeline: apply a plan without compiling a module, and
 /// read the metadata tables in a form that compares across backends.
 pub mod pipeline {
