@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sea_orm::ConnectionTrait;
 use sea_orm_migration::MigratorTraitSelf;
-use support::{CORE, WORKSHOP, count, recorded, state, tables};
+use support::{CORE, INDEX, WORKSHOP, count, recorded, state, tables};
 use tests::{Backend, TestDb};
 use workshop as _;
 
@@ -77,9 +77,13 @@ async fn concurrent_ups_apply_each_migration_once(backend: Backend) {
         applied.extend(names);
     }
     applied.sort();
-    assert_eq!(applied, [CORE, WORKSHOP], "each applied once on {backend}");
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
-    assert_eq!(count(&db.conn, "seaql_migrations").await, 2);
+    assert_eq!(
+        applied,
+        [CORE, INDEX, WORKSHOP],
+        "each applied once on {backend}"
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
+    assert_eq!(count(&db.conn, "seaql_migrations").await, 3);
     assert_eq!(count(&db.conn, "products").await, 3, "not twice");
     assert_eq!(count(&db.conn, "fixed_inputs").await, 2);
 }
@@ -175,7 +179,7 @@ async fn a_failing_step_leaves_nothing_behind(backend: Backend) {
         assert_eq!(count(&db.conn, "fixed_inputs").await, 0);
         assert_eq!(
             recorded(&db.conn).await,
-            [CORE],
+            [CORE, INDEX],
             "the core schema was applied before"
         );
         let pending: Vec<String> = migrator
@@ -248,7 +252,61 @@ async fn a_failing_down_leaves_nothing_behind(backend: Backend) {
     );
     assert!(msg.contains("step 2/2"), "{msg}");
     assert_eq!(state(&db.conn).await, before, "the deleted product is back");
-    assert_eq!(recorded(&db.conn).await, [CORE, FAILING_DOWN]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, FAILING_DOWN]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the index of relations by depends_on_id
+
+/// How many indexes of `subscription_instance_relations` start with `depends_on_id`.
+async fn depends_on_indexes(conn: &sea_orm::DatabaseConnection) -> i64 {
+    let sql = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'subscription_instance_relations' \
+             AND indexdef LIKE '%(depends_on_id)'"
+        }
+        sea_orm::DbBackend::MySql => {
+            "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() \
+             AND table_name = 'subscription_instance_relations' AND column_name = 'depends_on_id' \
+             AND seq_in_index = 1"
+        }
+        _ => {
+            "SELECT COUNT(*) FROM pragma_index_list('subscription_instance_relations') l \
+             JOIN pragma_index_info(l.name) i ON i.seqno = 0 WHERE i.name = 'depends_on_id'"
+        }
+    };
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+/// The core schema's second migration indexes relations by `depends_on_id` (MariaDB has the
+/// foreign key's index already, and gets no second one); rolling it back removes the index and
+/// nothing else, and applying it again brings it back.
+async fn relations_are_indexed_by_depends_on_id(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let migrator = Migrator::core_only();
+    apply::up(&db.conn, &db.url, &migrator, Some(1))
+        .await
+        .unwrap();
+    let without = depends_on_indexes(&db.conn).await;
+    assert_eq!(without, i64::from(backend == Backend::MySql), "{backend}");
+    apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
+    assert_eq!(depends_on_indexes(&db.conn).await, 1, "{backend}");
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX]);
+    apply::down(&db.conn, &db.url, &migrator, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(depends_on_indexes(&db.conn).await, without, "{backend}");
+    assert_eq!(recorded(&db.conn).await, [CORE]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +390,7 @@ async fn steps_of_one_kind_share_statements(backend: Backend) {
     });
     let taken = |statements: &AtomicUsize| statements.swap(0, Ordering::Relaxed);
     let migrator = Migrator::new(|| vec![Box::new(Large)]);
-    apply::up(&conn, &db.url, &migrator, Some(1)).await.unwrap();
+    apply::up(&conn, &db.url, &migrator, Some(2)).await.unwrap();
     let core = taken(&statements);
     apply::up(&conn, &db.url, &migrator, None).await.unwrap();
     let up = taken(&statements);
@@ -464,7 +522,7 @@ async fn a_failing_core_schema(backend: Backend) {
         apply::up(&db.conn, &db.url, &workshop_migrator(), None)
             .await
             .unwrap(),
-        [CORE, WORKSHOP]
+        [CORE, INDEX, WORKSHOP]
     );
 }
 
@@ -501,10 +559,10 @@ async fn an_orchestrator_core_database_is_adopted() {
     let applied = apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
     assert_eq!(
         applied,
-        [WORKSHOP],
-        "the core schema is adopted, not applied"
+        [INDEX, WORKSHOP],
+        "the core schema is adopted, not applied; orch's index is added"
     );
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
     let mut after = tables(&db.conn).await;
     after.retain(|t| t != "seaql_migrations");
     assert_eq!(after, before, "no table created or dropped");
@@ -591,7 +649,7 @@ async fn an_unrecorded_core_schema_is_adopted(backend: Backend) {
     let applied = apply::up(&db.conn, &db.url, &workshop_migrator(), None)
         .await
         .unwrap();
-    assert_eq!(applied, [WORKSHOP]);
+    assert_eq!(applied, [INDEX, WORKSHOP]);
     assert_ne!(state(&db.conn).await, before);
     assert_eq!(count(&db.conn, "products").await, 3);
 }
@@ -599,6 +657,7 @@ async fn an_unrecorded_core_schema_is_adopted(backend: Backend) {
 per_backend_mt!(concurrent_ups_apply_each_migration_once);
 
 tests::per_backend!(
+    relations_are_indexed_by_depends_on_id,
     steps_of_one_kind_share_statements,
     a_failing_step_leaves_nothing_behind,
     a_failing_down_leaves_nothing_behind,

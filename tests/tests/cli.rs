@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use orch_migrate::render;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
-use support::{CORE, WORKSHOP, count, recorded, state, tables};
+use support::{CORE, INDEX, WORKSHOP, count, recorded, state, tables};
 use tests::{Backend, TestDb};
 use workshop as _;
 
@@ -163,7 +163,7 @@ async fn core_db(backend: Backend, work: &Workdir) -> Option<TestDb> {
     let db = TestDb::new(backend).await?;
     let run = work.run(&db.url, App::CoreOnly, &["up"]);
     run.code(0);
-    assert_eq!(run.stdout, format!("Applied {CORE}\n"));
+    assert_eq!(run.stdout, format!("Applied {CORE}\nApplied {INDEX}\n"));
     Some(db)
 }
 
@@ -241,7 +241,7 @@ fn a_missing_env_file_is_fine_and_an_env_file_is_read() {
     run.code(0);
     assert_eq!(
         run.stdout,
-        format!("pending  {CORE}\npending  {WORKSHOP}\n"),
+        format!("pending  {CORE}\npending  {INDEX}\npending  {WORKSHOP}\n"),
         "{}",
         run.stderr
     );
@@ -575,7 +575,7 @@ async fn generate_refuses_a_database_behind_or_ahead(backend: Backend) {
     assert_eq!(
         run.stdout,
         format!(
-            "applied  {CORE}\napplied  {WORKSHOP}\napplied  {other} (not in the migrations directory)\n"
+            "applied  {CORE}\napplied  {INDEX}\napplied  {WORKSHOP}\napplied  {other} (not in the migrations directory)\n"
         )
     );
     assert_eq!(state(&db.conn).await, before);
@@ -609,7 +609,7 @@ async fn check_exit_codes(backend: Backend) {
     run.code(2);
     assert_eq!(
         run.stdout,
-        format!("Migrations not applied yet (run `up`): {CORE}, {WORKSHOP}\n")
+        format!("Migrations not applied yet (run `up`): {CORE}, {INDEX}, {WORKSHOP}\n")
     );
     assert_eq!(
         tables(&db.conn).await,
@@ -621,7 +621,10 @@ async fn check_exit_codes(backend: Backend) {
     let report = json(&run);
     assert_eq!(report["clean"], false);
     assert_eq!(report["exit_code"], 2);
-    assert_eq!(names(&report["pending_migrations"]), [CORE, WORKSHOP]);
+    assert_eq!(
+        names(&report["pending_migrations"]),
+        [CORE, INDEX, WORKSHOP]
+    );
     assert_eq!(
         names(&report["unknown_applied_migrations"]),
         Vec::<String>::new()
@@ -771,7 +774,7 @@ async fn sql_is_printed_not_run(backend: Backend) {
 
     // run by hand, the script is `up`: tables, rows and records
     db.conn.execute_unprepared(&script).await.unwrap();
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
     assert_eq!(count(&db.conn, "products").await, 3);
     work.run(&db.url, App::Workshop, &["check"]).code(0);
     let run = work.run(&db.url, App::Workshop, &["up"]);
@@ -797,7 +800,7 @@ async fn sql_is_printed_not_run(backend: Backend) {
     };
     assert!(run.stdout.contains(delete), "{}", run.stdout);
 
-    let run = work.run(&db.url, App::Workshop, &["down", "--sql", "-n", "2"]);
+    let run = work.run(&db.url, App::Workshop, &["down", "--sql", "-n", "3"]);
     run.code(0);
     let down_core = format!("-- down {CORE}\n");
     assert!(run.stdout.contains(&down_core), "{}", run.stdout);
@@ -815,7 +818,7 @@ async fn sql_is_printed_not_run(backend: Backend) {
     // run by hand, `down --sql` is `down`: the rows and the record go
     let run = work.run(&db.url, App::Workshop, &["down", "--sql"]);
     db.conn.execute_unprepared(&run.stdout).await.unwrap();
-    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX]);
     assert_eq!(count(&db.conn, "products").await, 0);
     work.run(&db.url, App::Workshop, &["check"]).code(2);
 }
@@ -829,14 +832,15 @@ async fn history_current_and_down_to(backend: Backend) {
         return;
     };
     let run = work.run(&db.url, App::Workshop, &["current"]);
-    assert_eq!(run.code(0).stdout, "none (2 pending)\n");
+    assert_eq!(run.code(0).stdout, "none (3 pending)\n");
     let run = work.run(&db.url, App::Workshop, &["history"]);
     let pending = format!("{:<31}", "pending");
     assert_eq!(
         run.code(0).stdout,
         format!(
-            "{pending}  {CORE}  orch's core schema: orchestrator-core's tables\n\
-             {pending}  {WORKSHOP}  add user and usergroup products\n"
+            "{pending}  {CORE}   orch's core schema: orchestrator-core's tables\n\
+             {pending}  {INDEX}  orch's core schema: the index of relations by depends_on_id\n\
+             {pending}  {WORKSHOP}   add user and usergroup products\n"
         ),
         "without the file, the message is the module's name"
     );
@@ -856,7 +860,7 @@ async fn history_current_and_down_to(backend: Backend) {
     assert!(out.ends_with(" UTC\n"), "{out}");
     let run = work.run(&db.url, App::Workshop, &["history"]);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
     assert!(
         lines[0].starts_with("applied 20") && lines[0].contains(CORE),
         "{}",
@@ -871,7 +875,7 @@ async fn history_current_and_down_to(backend: Backend) {
     assert_eq!(
         run.one_line_error(),
         format!(
-            "error: --to m20990101_000000_nope: not an applied migration; applied: {CORE}, {WORKSHOP}"
+            "error: --to m20990101_000000_nope: not an applied migration; applied: {CORE}, {INDEX}, {WORKSHOP}"
         )
     );
     let run = work.run(&db.url, App::Workshop, &["down", "--to", WORKSHOP]);
@@ -879,24 +883,24 @@ async fn history_current_and_down_to(backend: Backend) {
         run.code(0).stdout,
         format!("Nothing to roll back: {WORKSHOP} is the newest applied migration\n")
     );
-    let run = work.run(&db.url, App::Workshop, &["down", "--to", CORE, "--sql"]);
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", INDEX, "--sql"]);
     assert!(
         run.code(0)
             .stdout
             .contains(&format!("-- down {WORKSHOP}\n"))
     );
-    assert!(!run.stdout.contains(&format!("-- down {CORE}")));
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
-    let run = work.run(&db.url, App::Workshop, &["down", "--to", CORE]);
+    assert!(!run.stdout.contains(&format!("-- down {INDEX}")));
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", INDEX]);
     assert_eq!(run.code(0).stdout, format!("Rolled back {WORKSHOP}\n"));
-    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX]);
     let run = work.run(&db.url, App::Workshop, &["current"]);
     assert!(
         run.code(0)
             .stdout
-            .starts_with(&format!("{CORE} (1 pending), applied "))
+            .starts_with(&format!("{INDEX} (1 pending), applied "))
     );
-    let run = work.run(&db.url, App::Workshop, &["down", "--to", CORE, "-n", "2"]);
+    let run = work.run(&db.url, App::Workshop, &["down", "--to", INDEX, "-n", "2"]);
     run.code(2);
     assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
 }
@@ -957,7 +961,7 @@ async fn an_orchestrator_core_database_is_adopted_by_up() {
     // run by hand, the script adopts the database as `up` does
     let script = run.stdout.clone();
     db.conn.execute_unprepared(&script).await.unwrap();
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
     work.run(&db.url, App::Workshop, &["check"]).code(0);
 }
 
@@ -980,14 +984,14 @@ async fn an_orchestrator_core_database_is_adopted_by_up_itself() {
     };
     let run = work.run(&db.url, App::Workshop, &["up"]);
     run.code(0);
-    assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
+    assert_eq!(run.stdout, format!("Applied {INDEX}\nApplied {WORKSHOP}\n"));
     assert!(
         run.stderr
             .contains("Adopted an existing orchestrator-core database"),
         "{}",
         run.stderr
     );
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
     work.run(&db.url, App::Workshop, &["check"]).code(0);
 }
 
@@ -998,15 +1002,18 @@ async fn status_follows_up_and_down(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let status = |expected: [&str; 2]| {
+    let status = |expected: [&str; 3]| {
         let run = work.run(&db.url, App::Workshop, &["status"]);
         run.code(0);
         assert_eq!(
             run.stdout,
-            format!("{:<8} {CORE}\n{:<8} {WORKSHOP}\n", expected[0], expected[1])
+            format!(
+                "{:<8} {CORE}\n{:<8} {INDEX}\n{:<8} {WORKSHOP}\n",
+                expected[0], expected[1], expected[2]
+            )
         );
     };
-    status(["pending", "pending"]);
+    status(["pending", "pending", "pending"]);
     assert_eq!(
         tables(&db.conn).await,
         Vec::<String>::new(),
@@ -1016,12 +1023,12 @@ async fn status_follows_up_and_down(backend: Backend) {
     let run = work.run(&db.url, App::Workshop, &["up", "-n", "1"]);
     run.code(0);
     assert_eq!(run.stdout, format!("Applied {CORE}\n"));
-    status(["applied", "pending"]);
+    status(["applied", "pending", "pending"]);
     assert_eq!(recorded(&db.conn).await, [CORE]);
 
     let run = work.run(&db.url, App::Workshop, &["up"]);
-    assert_eq!(run.stdout, format!("Applied {WORKSHOP}\n"));
-    status(["applied", "applied"]);
+    assert_eq!(run.stdout, format!("Applied {INDEX}\nApplied {WORKSHOP}\n"));
+    status(["applied", "applied", "applied"]);
     let run = work.run(&db.url, App::Workshop, &["up"]);
     run.code(0);
     assert_eq!(run.stdout, "Nothing to apply: the database is up to date\n");
@@ -1029,7 +1036,7 @@ async fn status_follows_up_and_down(backend: Backend) {
     let run = work.run(&db.url, App::Workshop, &["down"]);
     run.code(0);
     assert_eq!(run.stdout, format!("Rolled back {WORKSHOP}\n"));
-    status(["applied", "pending"]);
+    status(["applied", "applied", "pending"]);
     assert_eq!(count(&db.conn, "products").await, 0);
 
     let run = work.run(&db.url, App::Workshop, &["reset"]);
@@ -1038,11 +1045,11 @@ async fn status_follows_up_and_down(backend: Backend) {
         "{}",
         run.stderr
     );
-    status(["applied", "pending"]);
+    status(["applied", "applied", "pending"]);
     let run = work.run(&db.url, App::Workshop, &["reset", "--yes"]);
     run.code(0);
-    assert_eq!(run.stdout, "Rolled back 1 migration(s)\n");
-    status(["pending", "pending"]);
+    assert_eq!(run.stdout, "Rolled back 2 migration(s)\n");
+    status(["pending", "pending", "pending"]);
     assert_eq!(
         tables(&db.conn).await,
         Vec::<String>::new(),
@@ -1057,13 +1064,13 @@ async fn status_follows_up_and_down(backend: Backend) {
     run.code(0);
     assert_eq!(
         run.stdout,
-        "Dropped 1 table(s) and applied 2 migration(s); other tables were kept\n"
+        "Dropped 1 table(s) and applied 3 migration(s); other tables were kept\n"
     );
-    status(["applied", "applied"]);
+    status(["applied", "applied", "applied"]);
     let run = work.run(&db.url, App::Workshop, &["refresh", "--yes"]);
     run.code(0);
-    assert_eq!(run.stdout, "Rolled back 2 and applied 2 migration(s)\n");
-    status(["applied", "applied"]);
+    assert_eq!(run.stdout, "Rolled back 3 and applied 3 migration(s)\n");
+    status(["applied", "applied", "applied"]);
     assert_eq!(count(&db.conn, "products").await, 3);
 }
 
@@ -1098,9 +1105,13 @@ async fn two_processes_up_at_once(backend: Backend) {
         }
     }
     applied.sort();
-    assert_eq!(applied, [CORE, WORKSHOP], "each applied exactly once");
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
-    assert_eq!(count(&db.conn, "seaql_migrations").await, 2);
+    assert_eq!(
+        applied,
+        [CORE, INDEX, WORKSHOP],
+        "each applied exactly once"
+    );
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
+    assert_eq!(count(&db.conn, "seaql_migrations").await, 3);
     assert_eq!(count(&db.conn, "products").await, 3);
 }
 
@@ -1364,7 +1375,10 @@ async fn a_half_built_core_schema_is_recovered(backend: Backend) {
     assert_eq!(tables(&db.conn).await, ["seaql_migrations"]);
     let run = work.run(&db.url, App::Workshop, &["up"]);
     run.code(0);
-    assert_eq!(run.stdout, format!("Applied {CORE}\nApplied {WORKSHOP}\n"));
+    assert_eq!(
+        run.stdout,
+        format!("Applied {CORE}\nApplied {INDEX}\nApplied {WORKSHOP}\n")
+    );
 
     let run = work.run(&db.url, App::Workshop, &["recover"]);
     assert!(
@@ -1574,7 +1588,7 @@ async fn an_orchestrator_core_database_with_its_products_is_adopted() {
     run.code(0);
     assert_eq!(
         run.stdout,
-        format!("Recorded {WORKSHOP}: already present in the database\n")
+        format!("Applied {INDEX}\nRecorded {WORKSHOP}: already present in the database\n")
     );
     assert!(
         run.stderr
@@ -1587,7 +1601,7 @@ async fn an_orchestrator_core_database_with_its_products_is_adopted() {
         before,
         "no row of orchestrator-core's changed"
     );
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
     assert_eq!(count(&db.conn, "engine_settings").await, 1);
     assert_eq!(count(&db.conn, "workflows").await, 7);
 
@@ -1649,8 +1663,8 @@ async fn a_database_with_part_of_a_migration_is_refused_listing_every_difference
     assert_eq!(rows(&db.conn).await, before);
     assert_eq!(
         recorded(&db.conn).await,
-        [CORE],
-        "the core schema was adopted"
+        [CORE, INDEX],
+        "the core schema was adopted, orch's index added"
     );
 
     let run = work.run(&db.url, App::Workshop, &["stamp", WORKSHOP]);
@@ -1660,7 +1674,7 @@ async fn a_database_with_part_of_a_migration_is_refused_listing_every_difference
         "{}",
         run.stderr
     );
-    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX]);
 
     let run = work.run(&db.url, App::Workshop, &["stamp", WORKSHOP, "--force"]);
     run.code(0);
@@ -1668,7 +1682,7 @@ async fn a_database_with_part_of_a_migration_is_refused_listing_every_difference
         run.stdout,
         format!("Recorded {WORKSHOP} as applied; nothing was run\n")
     );
-    assert_eq!(recorded(&db.conn).await, [CORE, WORKSHOP]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX, WORKSHOP]);
     assert_eq!(rows(&db.conn).await, before);
 
     let run = work.run(&db.url, App::Workshop, &["unstamp", CORE]);
@@ -1680,7 +1694,7 @@ async fn a_database_with_part_of_a_migration_is_refused_listing_every_difference
     );
     let run = work.run(&db.url, App::Workshop, &["unstamp", WORKSHOP]);
     run.code(0);
-    assert_eq!(recorded(&db.conn).await, [CORE]);
+    assert_eq!(recorded(&db.conn).await, [CORE, INDEX]);
     assert_eq!(rows(&db.conn).await, before, "nothing rolled back");
 }
 
@@ -1770,7 +1784,7 @@ async fn an_orchestrator_core_database_without_an_index_is_not_adopted() {
     run.code(0);
     assert_eq!(
         run.stdout,
-        format!("Recorded {WORKSHOP}: already present in the database\n")
+        format!("Applied {INDEX}\nRecorded {WORKSHOP}: already present in the database\n")
     );
 }
 

@@ -1091,6 +1091,14 @@ async fn postgres_schema_matches_orchestrator_core() {
     assert_eq!(count("constraint "), 16 + 6 + 21);
     assert_eq!(count("index "), 16 + 6 + 22);
 
+    // orch's one addition, its own migration (m20250101_000002)
+    let mut expected = expected;
+    expected.insert(
+        "index subscription_instance_relations.ix_subscription_instance_relations_depends_on_id: \
+         CREATE INDEX ix_subscription_instance_relations_depends_on_id ON \
+         public.subscription_instance_relations USING btree (depends_on_id)"
+            .to_owned(),
+    );
     let missing: Vec<_> = expected.difference(&actual).collect();
     let unexpected: Vec<_> = actual.difference(&expected).collect();
     let mut report = String::new();

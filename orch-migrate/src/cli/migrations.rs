@@ -131,8 +131,8 @@ pub(super) async fn history(ctx: &Ctx<'_>) -> anyhow::Result<u8> {
         };
         let about = if !r.known {
             "(not in the migrations directory)".to_owned()
-        } else if schema::is_core(&r.name) {
-            "orch's core schema: orchestrator-core's tables".to_owned()
+        } else if let Some(about) = schema::about(&r.name) {
+            about.to_owned()
         } else {
             message(dir, &r.name)
         };

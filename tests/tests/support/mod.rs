@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 pub(crate) const WORKSHOP: &str = "m20261125_093019_add_user_and_usergroup_products";
 /// The core schema migration.
 pub(crate) const CORE: &str = "m20250101_000001_create_orchestrator_core_tables";
+/// The core schema's second migration: the index of relations by `depends_on_id`.
+pub(crate) const INDEX: &str = "m20250101_000002_index_relations_by_depends_on_id";
 
 async fn strings(conn: &DatabaseConnection, sql: &str) -> Vec<String> {
     let rows = conn
