@@ -205,7 +205,8 @@ async fn an_app_of_ones_own_from_cargo_new_to_the_undo_loop() {
     let up = ok(app.migrate(&["up"]));
     assert_eq!(
         up.stdout,
-        "Applied m20250101_000001_create_orchestrator_core_tables\n"
+        "Applied m20250101_000001_create_orchestrator_core_tables\n\
+         Applied m20250101_000002_index_relations_by_depends_on_id\n"
     );
     let generate = |message: &str| {
         ok(app.migrate(&[
@@ -257,7 +258,8 @@ async fn an_app_of_ones_own_from_cargo_new_to_the_undo_loop() {
     let status = ok(app.migrate(&["status"]));
     assert_eq!(
         status.stdout,
-        "applied  m20250101_000001_create_orchestrator_core_tables\n"
+        "applied  m20250101_000001_create_orchestrator_core_tables\n\
+         applied  m20250101_000002_index_relations_by_depends_on_id\n"
     );
 
     // and generate again, with the same answers file

@@ -697,16 +697,18 @@ async fn check_exit_codes(backend: Backend) {
 // ---------------------------------------------------------------------------------------------
 // up, down, status
 
-/// How each backend writes the first table and a new product id.
+/// How each backend writes the first table and the first products: on PostgreSQL and SQLite
+/// one insert from a table of values, whose rows get ids made by the database; on MariaDB one
+/// multi-row `VALUES`.
 fn flavour(backend: Backend) -> (&'static str, &'static str) {
     match backend {
         Backend::Sqlite => (
             r#"CREATE TABLE "products" ( "product_id" uuid_text NOT NULL PRIMARY KEY, "name" varchar NOT NULL,"#,
-            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") VALUES (unhex(hex(randomblob(6))"#,
+            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") WITH "v" ("name", "description", "product_type", "tag", "status") AS (VALUES ('User Group', 'user group administration', 'UserGroup', 'GROUP', 'active'), "#,
         ),
         Backend::Postgres => (
             r#"CREATE TABLE "products" ( "product_id" uuid NOT NULL DEFAULT (uuid_generate_v4()) PRIMARY KEY, "name" varchar NOT NULL,"#,
-            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") VALUES (gen_random_uuid(), 'User Group', 'user group administration', 'UserGroup', 'GROUP', 'active'), "#,
+            r#"INSERT INTO "products" ("product_id", "name", "description", "product_type", "tag", "status") WITH "v" ("name", "description", "product_type", "tag", "status") AS (VALUES ('User Group', 'user group administration', 'UserGroup', 'GROUP', 'active'), "#,
         ),
         Backend::MySql => (
             "CREATE TABLE `products` ( `product_id` binary(16) NOT NULL PRIMARY KEY, `name` varchar(255) NOT NULL,",

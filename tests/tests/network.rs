@@ -295,7 +295,11 @@ async fn the_committed_module_applies_checks_and_rolls_back(backend: Backend) {
     };
     let migrator = migrator();
     let applied = apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
-    assert_eq!(applied.len(), 2, "core schema and the network migration");
+    assert_eq!(
+        applied.len(),
+        3,
+        "core schema (two) and the network migration"
+    );
     assert_eq!(metadata(&db.conn).await, expected(), "on {backend}");
 
     let registry = SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();

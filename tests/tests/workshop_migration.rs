@@ -81,7 +81,11 @@ async fn the_committed_module_applies_and_checks_clean(backend: Backend) {
     };
     let migrator = orch_migrate::Migrator::new(workshop::migrations::migrations);
     let applied = apply::up(&db.conn, &db.url, &migrator, None).await.unwrap();
-    assert_eq!(applied.len(), 2, "core schema and the workshop migration");
+    assert_eq!(
+        applied.len(),
+        3,
+        "core schema (two) and the workshop migration"
+    );
     assert_eq!(metadata(&db.conn).await, expected());
     let registry = orch_core::SUBSCRIPTION_MODEL_REGISTRY.get().unwrap();
     let report = orch_migrate::check::check(&db.conn, &migrator, registry, None)

@@ -11,9 +11,9 @@
 //! that label, and the label is cleared again, all in three statements per child position.
 
 use sea_orm::sea_query::{
-    Alias, BinOper, DeleteStatement, Expr, ExprTrait, Func, InsertStatement, MysqlQueryBuilder,
-    PostgresQueryBuilder, Query, QueryStatementBuilder, QueryStatementWriter, SelectStatement,
-    SqliteQueryBuilder, UpdateStatement,
+    Alias, BinOper, CommonTableExpression, DeleteStatement, Expr, ExprTrait, Func, InsertStatement,
+    MysqlQueryBuilder, PostgresQueryBuilder, Query, QueryStatementBuilder, QueryStatementWriter,
+    SelectStatement, SqliteQueryBuilder, UpdateStatement, Value, Values, WithClause,
 };
 use sea_orm::{DbBackend, Statement};
 
@@ -237,28 +237,24 @@ fn instances_of(block: &str) -> SelectStatement {
         .to_owned()
 }
 
-/// Rows from `values`, one per element, into `columns` of `table`: the statement of any
-/// number of single-row steps.
-fn insert_rows(table: &'static str, columns: &[&'static str], rows: Vec<Vec<Expr>>) -> Stmt {
-    let mut insert = Query::insert();
-    insert.into_table(table).columns(columns.iter().copied());
-    for values in rows {
-        insert.values_panic(values);
-    }
-    Stmt::Insert(insert)
+/// What a step that inserts one row inserts: rows of consecutive steps of one kind go into one
+/// statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKind {
+    Product,
+    FixedInput,
+    Block,
+    ResourceType,
+    RootBlock,
+    BlockRelation,
+    BlockResourceType,
 }
 
-/// One row of an insert: what a step that creates a row or a link writes.
-struct Row {
-    table: &'static str,
-    columns: &'static [&'static str],
-    values: Vec<Expr>,
-}
-
-/// The row `op` inserts, when it inserts one row; rows of consecutive steps of one kind go into
-/// one statement.
-fn insert_row(op: &Op<&str, Vec<&str>>, backend: DbBackend) -> Option<Row> {
-    let (table, columns, values): (_, &'static [&'static str], _) = match *op {
+/// The kind of row `op` inserts and the values it gives, when it inserts one row.
+fn insert_row(op: &Op<&str, Vec<&str>>) -> Option<(RowKind, Vec<Value>)> {
+    let s = |v: &str| Value::from(v);
+    let opt = |v: Option<&str>| Value::from(v.map(str::to_owned));
+    Some(match *op {
         Op::CreateProduct {
             name,
             product_type,
@@ -266,94 +262,219 @@ fn insert_row(op: &Op<&str, Vec<&str>>, backend: DbBackend) -> Option<Row> {
             tag,
             status,
         } => (
-            "products",
-            &[
-                "product_id",
-                "name",
-                "description",
-                "product_type",
-                "tag",
-                "status",
-            ],
-            vec![
-                new_id(backend),
-                name.into(),
-                description.into(),
-                product_type.into(),
-                tag.into(),
-                status.into(),
-            ],
+            RowKind::Product,
+            vec![s(name), s(description), s(product_type), s(tag), s(status)],
         ),
         Op::CreateFixedInput {
             product,
             name,
             value,
-        } => (
-            "fixed_inputs",
-            &["fixed_input_id", "name", "value", "product_id"],
-            vec![
-                new_id(backend),
-                name.into(),
-                value.into(),
-                product_id(product),
-            ],
-        ),
+        } => (RowKind::FixedInput, vec![s(product), s(name), s(value)]),
         Op::CreateProductBlock {
             name,
             description,
             tag,
             status,
         } => (
-            "product_blocks",
-            &["product_block_id", "name", "description", "tag", "status"],
-            vec![
-                new_id(backend),
-                name.into(),
-                description.into(),
-                tag.into(),
-                status.into(),
-            ],
+            RowKind::Block,
+            vec![s(name), s(description), opt(tag), opt(status)],
         ),
-        Op::CreateResourceType { name, description } => (
-            "resource_types",
-            &["resource_type_id", "resource_type", "description"],
-            vec![new_id(backend), name.into(), description.into()],
-        ),
-        Op::LinkProductBlock { product, block } => (
-            "product_product_blocks",
-            &["product_id", "product_block_id"],
-            vec![product_id(product), block_id(block)],
-        ),
+        Op::CreateResourceType { name, description } => {
+            (RowKind::ResourceType, vec![s(name), opt(description)])
+        }
+        Op::LinkProductBlock { product, block } => (RowKind::RootBlock, vec![s(product), s(block)]),
         Op::LinkBlockRelation {
             in_use_by,
             depends_on,
             min,
             max,
         } => (
-            "product_block_relations",
-            &["in_use_by_id", "depends_on_id", "min", "max"],
-            vec![
-                block_id(in_use_by),
-                block_id(depends_on),
-                min.into(),
-                max.into(),
-            ],
+            RowKind::BlockRelation,
+            vec![s(in_use_by), s(depends_on), min.into(), max.into()],
         ),
         Op::LinkResourceType {
             block,
             resource_type,
-        } => (
-            "product_block_resource_types",
-            &["product_block_id", "resource_type_id"],
-            vec![block_id(block), resource_type_id(resource_type)],
-        ),
+        } => (RowKind::BlockResourceType, vec![s(block), s(resource_type)]),
         _ => return None,
-    };
-    Some(Row {
-        table,
-        columns,
-        values,
     })
+}
+
+impl RowKind {
+    /// The names of the values [`insert_row`] gives, in order.
+    fn inputs(self) -> &'static [&'static str] {
+        match self {
+            RowKind::Product => &["name", "description", "product_type", "tag", "status"],
+            RowKind::FixedInput => &["product", "name", "value"],
+            RowKind::Block => &["name", "description", "tag", "status"],
+            RowKind::ResourceType => &["resource_type", "description"],
+            RowKind::RootBlock => &["product", "block"],
+            RowKind::BlockRelation => &["in_use_by", "depends_on", "min", "max"],
+            RowKind::BlockResourceType => &["block", "resource_type"],
+        }
+    }
+
+    /// The table, its columns, and the expressions that fill them: the step's values through
+    /// `input`, the ids of the rows it names through `find(table, id column, name column,
+    /// input)`, and a new row's id made by the database.
+    fn shape(
+        self,
+        backend: DbBackend,
+        input: &dyn Fn(&'static str) -> Expr,
+        find: &mut dyn FnMut(&'static str, &'static str, &'static str, &'static str) -> Expr,
+    ) -> (&'static str, &'static [&'static str], Vec<Expr>) {
+        let new = |inputs: &[&'static str]| {
+            std::iter::once(new_id(backend))
+                .chain(inputs.iter().map(|c| input(c)))
+                .collect()
+        };
+        match self {
+            RowKind::Product => (
+                "products",
+                &[
+                    "product_id",
+                    "name",
+                    "description",
+                    "product_type",
+                    "tag",
+                    "status",
+                ],
+                new(self.inputs()),
+            ),
+            RowKind::Block => (
+                "product_blocks",
+                &["product_block_id", "name", "description", "tag", "status"],
+                new(self.inputs()),
+            ),
+            RowKind::ResourceType => (
+                "resource_types",
+                &["resource_type_id", "resource_type", "description"],
+                new(self.inputs()),
+            ),
+            RowKind::FixedInput => (
+                "fixed_inputs",
+                &["fixed_input_id", "name", "value", "product_id"],
+                vec![
+                    new_id(backend),
+                    input("name"),
+                    input("value"),
+                    find("products", "product_id", "name", "product"),
+                ],
+            ),
+            RowKind::RootBlock => (
+                "product_product_blocks",
+                &["product_id", "product_block_id"],
+                vec![
+                    find("products", "product_id", "name", "product"),
+                    find("product_blocks", "product_block_id", "name", "block"),
+                ],
+            ),
+            RowKind::BlockRelation => (
+                "product_block_relations",
+                &["in_use_by_id", "depends_on_id", "min", "max"],
+                vec![
+                    find("product_blocks", "product_block_id", "name", "in_use_by"),
+                    find("product_blocks", "product_block_id", "name", "depends_on"),
+                    input("min"),
+                    input("max"),
+                ],
+            ),
+            RowKind::BlockResourceType => (
+                "product_block_resource_types",
+                &["product_block_id", "resource_type_id"],
+                vec![
+                    find("product_blocks", "product_block_id", "name", "block"),
+                    find(
+                        "resource_types",
+                        "resource_type_id",
+                        "resource_type",
+                        "resource_type",
+                    ),
+                ],
+            ),
+        }
+    }
+
+    /// One `INSERT` of `rows`.
+    ///
+    /// On PostgreSQL and SQLite the values are a table `v` (`WITH v (...) AS (VALUES ...)`)
+    /// and names are found by joining it with the tables they name: a statement of 1,000
+    /// rows is planned once. The joins are outer, so a name that is not there gives a NULL
+    /// id, which the column refuses: the statement fails and inserts nothing.
+    ///
+    /// On MariaDB each row is a `VALUES` row that finds its names with scalar subqueries,
+    /// which MariaDB resolves as constant lookups: there (10.11) the table value constructor
+    /// of a prepared `INSERT ... SELECT` with bound parameters inserted empty strings and a
+    /// stray id instead of the values (caught by the tests in `tests/tests/apply.rs`).
+    fn statement(self, rows: Vec<Vec<Value>>, backend: DbBackend) -> Stmt {
+        let position = |name: &str| {
+            self.inputs()
+                .iter()
+                .position(|c| *c == name)
+                .expect("an input of this kind")
+        };
+        if backend == DbBackend::MySql {
+            let mut insert = Query::insert();
+            for row in rows {
+                let input = |name: &'static str| Expr::val(row[position(name)].clone());
+                let mut find = |table: &'static str, id: &'static str, column: &'static str, by| {
+                    Expr::from(
+                        Query::select()
+                            .column(id)
+                            .from(table)
+                            .and_where(Expr::col((table, column)).eq(row[position(by)].clone()))
+                            .to_owned()
+                            .into_sub_query_statement(),
+                    )
+                };
+                let (table, columns, exprs) = self.shape(backend, &input, &mut find);
+                insert.into_table(table).columns(columns.iter().copied());
+                insert.values_panic(exprs);
+            }
+            return Stmt::Insert(insert);
+        }
+        let v = Alias::new("v");
+        let input = |name: &'static str| {
+            let column = Expr::col((v.clone(), Alias::new(name)));
+            // a NULL written inline in VALUES (`up --sql`) is text to PostgreSQL
+            if matches!(name, "min" | "max") {
+                column.cast_as(Alias::new("integer"))
+            } else {
+                column
+            }
+        };
+        let mut select = Query::select();
+        let mut joined = 0;
+        let mut find = |table: &'static str, id: &'static str, column: &'static str, by| {
+            joined += 1;
+            let alias = Alias::new(format!("n{joined}"));
+            select.join_as(
+                sea_orm::sea_query::JoinType::LeftJoin,
+                table,
+                alias.clone(),
+                Expr::col((alias.clone(), column)).equals((v.clone(), Alias::new(by))),
+            );
+            Expr::col((alias, id))
+        };
+        let (table, columns, exprs) = self.shape(backend, &input, &mut find);
+        let values = CommonTableExpression::new()
+            .table_name(v.clone())
+            .columns(self.inputs().iter().map(|c| Alias::new(*c)))
+            .values(rows.into_iter().map(Values).collect())
+            .to_owned();
+        select
+            .exprs(exprs)
+            .from(v)
+            .with_cte(WithClause::new().cte(values).to_owned());
+        Stmt::Insert(
+            Query::insert()
+                .into_table(table)
+                .columns(columns.iter().copied())
+                .select_from(select)
+                .expect("columns match the select")
+                .to_owned(),
+        )
+    }
 }
 
 /// What a delete by name removes: a product, a product block or a resource type, each with
@@ -499,13 +620,13 @@ pub fn batches<S: AsRef<str>, L: AsRef<[S]>>(ops: &[Op<S, L>], backend: DbBacken
                 .take_while(|op| same_kind(op))
                 .count();
         let group = &ops[start..end];
-        let statements = if let Some(row) = insert_row(first, backend) {
+        let statements = if let Some((kind, _)) = insert_row(first) {
             let rows = group
                 .iter()
-                .filter_map(|op| insert_row(op, backend))
-                .map(|row| row.values)
+                .filter_map(insert_row)
+                .map(|(_, row)| row)
                 .collect();
-            vec![insert_rows(row.table, row.columns, rows)]
+            vec![kind.statement(rows, backend)]
         } else if let Some((kind, _)) = named_delete(first) {
             let names: Vec<&str> = group
                 .iter()
@@ -555,8 +676,8 @@ fn backfill_label(backend: DbBackend) -> Expr {
 /// The statements of `op` on `backend`, in execution order.
 pub fn statements<S: AsRef<str>, L: AsRef<[S]>>(op: &Op<S, L>, backend: DbBackend) -> Vec<Stmt> {
     let op = op.map(AsRef::as_ref);
-    if let Some(row) = insert_row(&op, backend) {
-        return vec![insert_rows(row.table, row.columns, vec![row.values])];
+    if let Some((kind, row)) = insert_row(&op) {
+        return vec![kind.statement(vec![row], backend)];
     }
     if let Some((kind, name)) = named_delete(&op) {
         return kind.statements(&[name]);
@@ -954,10 +1075,11 @@ mod tests {
             ]
         );
         let (sql, values) = batches[2].statements[0].build_with(PostgresQueryBuilder);
+        assert_eq!(sql.matches("), (").count() + 1, 500, "one row per step");
         assert_eq!(
             sql.matches("gen_random_uuid()").count(),
-            500,
-            "one row per step"
+            1,
+            "ids made per row"
         );
         assert_eq!(values.0.len(), 500 * 5, "every value bound");
         let (sql, values) = batches[5].statements[3].build_with(PostgresQueryBuilder);
