@@ -47,7 +47,7 @@ for n in "$@"; do
   printf 'N=%-6d rebuild   %s\n' "$n" "$(timed cargo build --bin synth-migrate)"
   rm -f "$work/synth.db"
   DATABASE_URL="sqlite://$work/synth.db?mode=rwc" "$target/debug/synth-migrate" \
-    generate "synthetic catalogue" --answers answers.toml > "$work/generate.log" 2>&1 || {
+    generate "synthetic catalogue" --answers answers.toml --no-input > "$work/generate.log" 2>&1 || {
     cat "$work/generate.log" >&2
     exit 1
   }

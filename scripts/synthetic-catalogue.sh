@@ -8,8 +8,8 @@
 #
 #   scripts/synthetic-catalogue.sh 500 /tmp/synth500
 #
-# The crate depends on this checkout's orch-core and orch-migrate by path (PostgreSQL and
-# SQLite), and is its own workspace. scripts/compile-figures.sh builds and times it.
+# The crate depends on this checkout's orch-core and orch-migrate by path (SQLite only: the
+# backend does not change what the app's own code costs to compile), and is its own workspace. scripts/compile-figures.sh builds and times it.
 set -euo pipefail
 n=${1:?number of products}
 dir=${2:?directory to write}
@@ -24,8 +24,8 @@ edition = "2024"
 publish = false
 
 [dependencies]
-orch-core = { path = "$root/orch-core", default-features = false, features = ["sqlite", "postgres"] }
-orch-migrate = { path = "$root/orch-migrate", default-features = false, features = ["sqlite", "postgres"] }
+orch-core = { path = "$root/orch-core", default-features = false, features = ["sqlite"] }
+orch-migrate = { path = "$root/orch-migrate", default-features = false, features = ["sqlite"] }
 
 [patch.crates-io]
 sqlx-core = { path = "$root/vendor/sqlx-core" }

@@ -5,6 +5,8 @@
 //! - `up/N`: the whole `up` command after connecting (`apply::up`: the lock, the pending
 //!   migrations, the check that the database does not hold the migration's effect already, the
 //!   steps in one transaction, set-based, and the record), rolled back outside the timed part;
+//! - `run/N`: the steps alone, as `run` does them inside `up` (in one transaction, set-based),
+//!   without the command around them (lock, records, the check for an effect already there);
 //! - `stepwise/N`: the same steps one statement list per step, as `run` did before it batched
 //!   them (and as Alembic runs orchestrator-core's migrations), in one transaction with the
 //!   record: the baseline, in the same process, up to N = 500;
@@ -14,8 +16,8 @@
 //!
 //! Run: `cargo bench -p tests --bench apply` (needs the three backends, see the README).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use orch_core::migration::sql::statements;
@@ -29,7 +31,7 @@ use orch_migrate::{Migrator, apply};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 use tests::pipeline::core_schema;
 use tests::synthetic::{Auto, synthetic};
-use tests::{Backend, TestDb};
+use tests::{Backend, TestDb, counting};
 
 const NAME: &str = "m20990101_000000_synthetic_catalogue";
 
@@ -85,19 +87,26 @@ async fn stepwise(conn: &DatabaseConnection) {
     txn.commit().await.unwrap();
 }
 
-/// Undoes either way of applying, outside the timed part.
+/// Undoes either way of applying, outside the timed part, and on PostgreSQL vacuums what it
+/// deleted, as autovacuum would between real migrations: thousands of rows inserted and
+/// deleted every second otherwise leave the planner's statistics stale and the tables bloated,
+/// and each round would measure the rounds before it.
 async fn roll_back(conn: &DatabaseConnection, url: &str) {
     let rolled = apply::down(conn, url, &migrator(), Some(1)).await.unwrap();
     assert_eq!(rolled, [NAME]);
+    vacuum(conn).await;
 }
 
-fn counting(conn: &mut DatabaseConnection) -> Arc<AtomicUsize> {
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    conn.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::Relaxed);
-    });
-    count
+async fn vacuum(conn: &DatabaseConnection) {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_unprepared(
+            "VACUUM ANALYZE products, fixed_inputs, product_blocks, resource_types, \
+             product_product_blocks, product_block_relations, product_block_resource_types, \
+             seaql_migrations",
+        )
+        .await
+        .unwrap();
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -152,6 +161,21 @@ fn benches(c: &mut Criterion) {
                             .unwrap();
                         total += start.elapsed();
                         rt.block_on(roll_back(&conn, &db.url));
+                    }
+                    total
+                })
+            });
+            group.bench_with_input(BenchmarkId::new("run", n), &n, |b, _| {
+                b.iter_custom(|iters| {
+                    let up = STEPS.lock().unwrap().0.clone();
+                    let mut total = std::time::Duration::ZERO;
+                    for _ in 0..iters {
+                        let start = std::time::Instant::now();
+                        rt.block_on(tests::pipeline::apply(&conn, &up)).unwrap();
+                        total += start.elapsed();
+                        let down = STEPS.lock().unwrap().1.clone();
+                        rt.block_on(tests::pipeline::apply(&conn, &down)).unwrap();
+                        rt.block_on(vacuum(&conn));
                     }
                     total
                 })

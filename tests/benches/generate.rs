@@ -18,8 +18,7 @@
 //!
 //! Run: `cargo bench -p tests --bench generate` (needs PostgreSQL, see the README).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use std::path::Path;
 
@@ -32,7 +31,7 @@ use orch_migrate::{Migrator, check};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tests::pipeline::{apply, core_schema};
 use tests::synthetic::{Auto, synthetic};
-use tests::{Backend, TestDb};
+use tests::{Backend, TestDb, counting};
 
 /// The whole `generate` command after connecting: writes the module into `dir` and returns
 /// its size in bytes.
@@ -81,15 +80,6 @@ fn process(url: &str, dir: &Path, args: &[&str]) {
         .output()
         .expect("run the CLI");
     assert!(out.status.success(), "{args:?}: {out:?}");
-}
-
-fn counting(conn: &mut DatabaseConnection) -> Arc<AtomicUsize> {
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    conn.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::Relaxed);
-    });
-    count
 }
 
 fn benches(c: &mut Criterion) {

@@ -21,28 +21,17 @@
 //! SQLite is measured).
 
 use std::cell::RefCell;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use network::{L2vpn, L2vpnInactive, Port, SapBlock, VirtualCircuitBlock, VlanRanges};
 use orch_core::{Active, BlockMeta, SubscriptionMeta};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use tests::{Backend, TestDb};
+use tests::{Backend, TestDb, counting};
 use uuid::Uuid;
 
 const SIZES: [usize; 4] = [1, 10, 100, 1000];
-
-/// Counts the statements run on `conn` from now on.
-fn counting(conn: &mut DatabaseConnection) -> Arc<AtomicUsize> {
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    conn.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::Relaxed);
-    });
-    count
-}
 
 /// On PostgreSQL, vacuums and analyzes the subscription tables, as autovacuum does in a running
 /// database: each size's saves replace and add thousands of rows within seconds, and the dead

@@ -29,8 +29,7 @@
 //! only SQLite is measured).
 
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
@@ -45,7 +44,7 @@ use orch_migrate::questions::{Kind, Prompter, Question};
 use orch_migrate::snapshot::snapshot;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tests::pipeline::apply;
-use tests::{Backend, TestDb};
+use tests::{Backend, TestDb, counting};
 use uuid::Uuid;
 use workshop::{User, UserGroup, UserGroupBlock, UserInactive};
 
@@ -178,16 +177,6 @@ fn without_synthetic() -> Registry {
             .copied(),
     )
     .expect("valid registry")
-}
-
-/// Counts the statements run on `conn` from now on.
-fn counting(conn: &mut DatabaseConnection) -> Arc<AtomicUsize> {
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    conn.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::Relaxed);
-    });
-    count
 }
 
 async fn execute(conn: &DatabaseConnection, sql: &str) {

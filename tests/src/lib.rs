@@ -266,6 +266,17 @@ macro_rules! per_backend {
 
 pub mod synthetic;
 
+/// Counts the statements run on `conn` from now on, so that a test or bench can say how many a
+/// piece of work takes.
+pub fn counting(conn: &mut DatabaseConnection) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = count.clone();
+    conn.set_metric_callback(move |_| {
+        c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    count
+}
+
 /// Helpers for tests of the `generate` pipeline: apply a plan without compiling a module, and
 /// read the metadata tables in a form that compares across backends.
 pub mod pipeline {

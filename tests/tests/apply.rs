@@ -8,7 +8,6 @@ mod support;
 use orch_core::migration::OwnedOp;
 use orch_core::migration::prelude::*;
 use orch_migrate::{Migrator, apply};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sea_orm::ConnectionTrait;
@@ -383,11 +382,7 @@ async fn steps_of_one_kind_share_statements(backend: Backend) {
         return;
     };
     let mut conn = db.connect().await;
-    let statements = Arc::new(AtomicUsize::new(0));
-    let counter = statements.clone();
-    conn.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::Relaxed);
-    });
+    let statements = tests::counting(&mut conn);
     let taken = |statements: &AtomicUsize| statements.swap(0, Ordering::Relaxed);
     let migrator = Migrator::new(|| vec![Box::new(Large)]);
     apply::up(&conn, &db.url, &migrator, Some(2)).await.unwrap();

@@ -7,14 +7,14 @@
 
 mod subscription_models;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use orch_core::subscription::{ProductRef, SaveStats, SubscriptionError};
 use orch_core::{Active, Initial, Provisioning, SubscriptionLifecycle, Terminated};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Value};
 use subscription_models::*;
 use tests::Backend;
+use tests::counting;
 use uuid::Uuid;
 
 orch_core::register_products! {
@@ -67,16 +67,6 @@ fn ids(values: &[(Uuid, Uuid)], instance: Uuid, of_instance: bool) -> Vec<Uuid> 
         .filter(|(_, i)| (*i == instance) == of_instance)
         .map(|(v, _)| *v)
         .collect()
-}
-
-/// Counts the queries sent through `conn`.
-fn counting(conn: &mut DatabaseConnection) -> Arc<AtomicUsize> {
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    conn.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::Relaxed);
-    });
-    count
 }
 
 async fn every_field_kind_loads_back_exactly(backend: Backend) {
