@@ -42,17 +42,22 @@ for n in "$@"; do
     touch "$target/.deps-built"
   fi
   cd "$app"
-  printf 'N=%-6d models    %s\n' "$n" "$(timed cargo build --bin synth-migrate)"
+  models=$(timed cargo build --bin synth-migrate)
+  printf 'N=%-6d models    %s\n' "$n" "$models"
   echo '// changed' >> src/products/p00000.rs
-  printf 'N=%-6d rebuild   %s\n' "$n" "$(timed cargo build --bin synth-migrate)"
+  rebuild=$(timed cargo build --bin synth-migrate)
+  printf 'N=%-6d rebuild   %s\n' "$n" "$rebuild"
   rm -f "$work/synth.db"
-  DATABASE_URL="sqlite://$work/synth.db?mode=rwc" "$target/debug/synth-migrate" \
-    generate "synthetic catalogue" --answers answers.toml --no-input > "$work/generate.log" 2>&1 || {
+  export DATABASE_URL="sqlite://$work/synth.db?mode=rwc"
+  if ! { "$target/debug/synth-migrate" up &&
+    "$target/debug/synth-migrate" generate "synthetic catalogue" --answers answers.toml \
+      --no-input; } > "$work/generate.log" 2>&1; then
     cat "$work/generate.log" >&2
     exit 1
-  }
+  fi
   module=$(ls src/migrations/m*.rs)
-  printf 'N=%-6d migration %s  (module %d KB)\n' "$n" \
-    "$(timed cargo build --bin synth-migrate)" $(($(stat -c %s "$module") / 1024))
+  migration=$(timed cargo build --bin synth-migrate)
+  printf 'N=%-6d migration %s  (module %d KB)\n' "$n" "$migration" \
+    $(($(stat -c %s "$module") / 1024))
   cd "$root"
 done

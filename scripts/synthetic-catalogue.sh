@@ -66,7 +66,11 @@ fields() {
     [[ $seen == *" $name "* ]] && continue
     seen+="$name "
     used[$name]=1
-    printf '    /// Resource %s.\n    pub %s: %s,\n' "$name" "$name" "${types[$(((seed + m) % 4))]}"
+    type=${types[$(((seed + m) % 4))]}
+    printf '    /// Resource %s.\n' "$name"
+    # a value only a person gives is required from provisioning, as in a real model
+    [[ $type == Option* ]] || printf '    #[required_from(provisioning)]\n'
+    printf '    pub %s: %s,\n' "$name" "$type"
   done
 }
 
