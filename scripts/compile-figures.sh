@@ -55,7 +55,7 @@ for n in "$@"; do
     cat "$work/generate.log" >&2
     exit 1
   fi
-  module=$(ls src/migrations/m*.rs)
+  module=$(ls src/migrations/m[0-9]*.rs)
   migration=$(timed cargo build --bin synth-migrate)
   printf 'N=%-6d migration %s  (module %d KB)\n' "$n" "$migration" \
     $(($(stat -c %s "$module") / 1024))
