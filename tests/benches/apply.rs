@@ -16,8 +16,8 @@
 //!
 //! Run: `cargo bench -p tests --bench apply` (needs the three backends, see the README).
 
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use orch_core::migration::sql::statements;
@@ -35,9 +35,19 @@ use tests::{Backend, TestDb, counting};
 
 const NAME: &str = "m20990101_000000_synthetic_catalogue";
 
+/// A list of steps, shared, so that taking it is not part of the measured work.
+type Steps = Arc<Vec<OwnedOp>>;
+
 /// The steps of the migration being measured: a generated module's `UP` and `DOWN`, planned at
 /// run time for each N.
-static STEPS: Mutex<(Vec<OwnedOp>, Vec<OwnedOp>)> = Mutex::new((Vec::new(), Vec::new()));
+static STEPS: Mutex<Option<(Steps, Steps)>> = Mutex::new(None);
+
+/// The upgrade's (`true`) or downgrade's steps.
+fn steps(up: bool) -> Steps {
+    let guard = STEPS.lock().unwrap();
+    let (u, d) = guard.as_ref().expect("planned");
+    if up { u.clone() } else { d.clone() }
+}
 
 struct Planned;
 
@@ -52,12 +62,10 @@ impl MigrationName for Planned {
 #[async_trait::async_trait]
 impl MigrationTrait for Planned {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let up = STEPS.lock().unwrap().0.clone();
-        run(manager, &up).await
+        run(manager, &steps(true)).await
     }
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let down = STEPS.lock().unwrap().1.clone();
-        run(manager, &down).await
+        run(manager, &steps(false)).await
     }
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
@@ -71,9 +79,9 @@ fn migrator() -> Migrator {
 /// The steps of the upgrade one statement list per step, with the record, in one transaction.
 async fn stepwise(conn: &DatabaseConnection) {
     let backend = conn.get_database_backend();
-    let up = STEPS.lock().unwrap().0.clone();
+    let up = steps(true);
     let txn = conn.begin().await.unwrap();
-    for op in &up {
+    for op in up.iter() {
         for stmt in statements(op, backend) {
             txn.execute_raw(stmt.build(backend)).await.unwrap();
         }
@@ -136,9 +144,9 @@ fn benches(c: &mut Criterion) {
                 let desired = Catalog::from_registry(&synthetic(n));
                 let actual = snapshot(&conn).await.unwrap();
                 let (_, plan, _) = prepare(&desired, &actual, &mut Auto).unwrap().unwrap();
-                *STEPS.lock().unwrap() = (plan.up, plan.down);
+                *STEPS.lock().unwrap() = Some((Arc::new(plan.up), Arc::new(plan.down)));
             });
-            let steps = STEPS.lock().unwrap().0.len();
+            let count = steps(true).len();
             statements.store(0, Ordering::Relaxed);
             rt.block_on(apply::up(&conn, &db.url, &migrator(), None))
                 .unwrap();
@@ -149,7 +157,7 @@ fn benches(c: &mut Criterion) {
             let one_by_one = statements.swap(0, Ordering::Relaxed);
             rt.block_on(roll_back(&conn, &db.url));
             println!(
-                "{backend} N = {n}: {steps} steps; up runs {batched} statements, \
+                "{backend} N = {n}: {count} steps; up runs {batched} statements, \
                  stepwise {one_by_one}"
             );
             group.bench_with_input(BenchmarkId::new("up", n), &n, |b, _| {
@@ -167,13 +175,12 @@ fn benches(c: &mut Criterion) {
             });
             group.bench_with_input(BenchmarkId::new("run", n), &n, |b, _| {
                 b.iter_custom(|iters| {
-                    let up = STEPS.lock().unwrap().0.clone();
+                    let (up, down) = (steps(true), steps(false));
                     let mut total = std::time::Duration::ZERO;
                     for _ in 0..iters {
                         let start = std::time::Instant::now();
                         rt.block_on(tests::pipeline::apply(&conn, &up)).unwrap();
                         total += start.elapsed();
-                        let down = STEPS.lock().unwrap().1.clone();
                         rt.block_on(tests::pipeline::apply(&conn, &down)).unwrap();
                         rt.block_on(vacuum(&conn));
                     }

@@ -414,7 +414,8 @@ impl RowKind {
                 .expect("an input of this kind")
         };
         if backend == DbBackend::MySql {
-            let mut insert = Query::insert();
+            let mut target = None;
+            let mut values = Vec::new();
             for row in rows {
                 let input = |name: &'static str| Expr::val(row[position(name)].clone());
                 let mut find = |table: &'static str, id: &'static str, column: &'static str, by| {
@@ -428,7 +429,13 @@ impl RowKind {
                     )
                 };
                 let (table, columns, exprs) = self.shape(backend, &input, &mut find);
-                insert.into_table(table).columns(columns.iter().copied());
+                target.get_or_insert((table, columns));
+                values.push(exprs);
+            }
+            let (table, columns) = target.expect("a batch has a row");
+            let mut insert = Query::insert();
+            insert.into_table(table).columns(columns.iter().copied());
+            for exprs in values {
                 insert.values_panic(exprs);
             }
             return Stmt::Insert(insert);
