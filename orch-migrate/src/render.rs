@@ -1,14 +1,15 @@
 //! Rendering a plan as a Rust migration module, and the migrations directory's `mod.rs`.
 //!
-//! The module is built with `quote`, parsed as a `syn::File` and printed with prettyplease, so
-//! the same plan, message and time always give the same bytes, whatever rustfmt is installed.
-//! Every name and value becomes a Rust string literal, so quotes, backslashes, `"""`, `:word`,
-//! newlines and any unicode arrive in the database exactly as answered.
+//! The module is written as text, in the layout rustfmt and prettyplease give it, so the same
+//! plan, message and time always give the same bytes, whatever rustfmt is installed, in time
+//! and memory that grow with the steps only. Every name and value becomes a Rust string
+//! literal, so quotes, backslashes, `"""`, `:word`, newlines and any unicode arrive in the
+//! database exactly as answered.
+
+use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, Utc};
 use orch_core::migration::{Op, OwnedOp};
-use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::plan::Plan;
 
@@ -44,19 +45,21 @@ pub fn module_name(message: &str, at: DateTime<Utc>) -> String {
     format!("m{}_{}", at.format("%Y%m%d_%H%M%S"), slug(message))
 }
 
-fn op_tokens(op: &OwnedOp) -> TokenStream {
-    let s = |v: &String| quote!(#v);
-    let opt = |v: &Option<String>| match v {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    };
-    let int = |v: &Option<i32>| match v {
-        Some(v) => {
-            let v = proc_macro2::Literal::i32_unsuffixed(*v);
-            quote!(Some(#v))
-        }
-        None => quote!(None),
-    };
+/// One step as a struct literal in the module, a field per line:
+///
+/// ```text
+///     Op::CreateFixedInput {
+///         product: "User internal",
+///         name: "affiliation",
+///         value: "internal",
+///     },
+/// ```
+///
+/// Written straight into `out`, as the steps are many (90,000 for a catalogue of 5,000
+/// products): building tokens, a syntax tree and printing it held the whole module several
+/// times over in memory.
+fn write_op(out: &mut String, op: &OwnedOp) {
+    let w = Literal::new(out, op.kind());
     match op {
         Op::CreateProduct {
             name,
@@ -64,167 +67,287 @@ fn op_tokens(op: &OwnedOp) -> TokenStream {
             description,
             tag,
             status,
-        } => {
-            let (a, b, c, d, e) = (s(name), s(product_type), s(description), s(tag), s(status));
-            quote!(Op::CreateProduct { name: #a, product_type: #b, description: #c, tag: #d, status: #e })
-        }
-        Op::DeleteProduct { name } => {
-            let a = s(name);
-            quote!(Op::DeleteProduct { name: #a })
-        }
+        } => w
+            .str("name", name)
+            .str("product_type", product_type)
+            .str("description", description)
+            .str("tag", tag)
+            .str("status", status),
+        Op::DeleteProduct { name }
+        | Op::DeleteProductBlock { name }
+        | Op::DeleteResourceType { name } => w.str("name", name),
         Op::SetProductType { name, product_type } => {
-            let (a, b) = (s(name), s(product_type));
-            quote!(Op::SetProductType { name: #a, product_type: #b })
+            w.str("name", name).str("product_type", product_type)
         }
         Op::CreateFixedInput {
             product,
             name,
             value,
-        } => {
-            let (a, b, c) = (s(product), s(name), s(value));
-            quote!(Op::CreateFixedInput { product: #a, name: #b, value: #c })
-        }
-        Op::DeleteFixedInput { product, name } => {
-            let (a, b) = (s(product), s(name));
-            quote!(Op::DeleteFixedInput { product: #a, name: #b })
-        }
+        } => w
+            .str("product", product)
+            .str("name", name)
+            .str("value", value),
+        Op::DeleteFixedInput { product, name } => w.str("product", product).str("name", name),
         Op::RenameFixedInput { product, from, to } => {
-            let (a, b, c) = (s(product), s(from), s(to));
-            quote!(Op::RenameFixedInput { product: #a, from: #b, to: #c })
+            w.str("product", product).str("from", from).str("to", to)
         }
         Op::CreateProductBlock {
             name,
             description,
             tag,
             status,
-        } => {
-            let (a, b, c, d) = (s(name), s(description), opt(tag), opt(status));
-            quote!(Op::CreateProductBlock { name: #a, description: #b, tag: #c, status: #d })
-        }
-        Op::DeleteProductBlock { name } => {
-            let a = s(name);
-            quote!(Op::DeleteProductBlock { name: #a })
-        }
+        } => w
+            .str("name", name)
+            .str("description", description)
+            .opt_str("tag", tag)
+            .opt_str("status", status),
         Op::CreateResourceType { name, description } => {
-            let (a, b) = (s(name), opt(description));
-            quote!(Op::CreateResourceType { name: #a, description: #b })
+            w.str("name", name).opt_str("description", description)
         }
-        Op::DeleteResourceType { name } => {
-            let a = s(name);
-            quote!(Op::DeleteResourceType { name: #a })
-        }
-        Op::RenameResourceType { from, to } => {
-            let (a, b) = (s(from), s(to));
-            quote!(Op::RenameResourceType { from: #a, to: #b })
-        }
-        Op::LinkProductBlock { product, block } => {
-            let (a, b) = (s(product), s(block));
-            quote!(Op::LinkProductBlock { product: #a, block: #b })
-        }
-        Op::UnlinkProductBlock { product, block } => {
-            let (a, b) = (s(product), s(block));
-            quote!(Op::UnlinkProductBlock { product: #a, block: #b })
+        Op::RenameResourceType { from, to } => w.str("from", from).str("to", to),
+        Op::LinkProductBlock { product, block } | Op::UnlinkProductBlock { product, block } => {
+            w.str("product", product).str("block", block)
         }
         Op::LinkBlockRelation {
             in_use_by,
             depends_on,
             min,
             max,
-        } => {
-            let (a, b, c, d) = (s(in_use_by), s(depends_on), int(min), int(max));
-            quote!(Op::LinkBlockRelation { in_use_by: #a, depends_on: #b, min: #c, max: #d })
         }
-        Op::UnlinkBlockRelation {
-            in_use_by,
-            depends_on,
-        } => {
-            let (a, b) = (s(in_use_by), s(depends_on));
-            quote!(Op::UnlinkBlockRelation { in_use_by: #a, depends_on: #b })
-        }
-        Op::SetBlockRelationBounds {
+        | Op::SetBlockRelationBounds {
             in_use_by,
             depends_on,
             min,
             max,
-        } => {
-            let (a, b, c, d) = (s(in_use_by), s(depends_on), int(min), int(max));
-            quote!(Op::SetBlockRelationBounds { in_use_by: #a, depends_on: #b, min: #c, max: #d })
-        }
+        } => w
+            .str("in_use_by", in_use_by)
+            .str("depends_on", depends_on)
+            .opt_int("min", *min)
+            .opt_int("max", *max),
+        Op::UnlinkBlockRelation {
+            in_use_by,
+            depends_on,
+        } => w.str("in_use_by", in_use_by).str("depends_on", depends_on),
         Op::LinkResourceType {
             block,
             resource_type,
-        } => {
-            let (a, b) = (s(block), s(resource_type));
-            quote!(Op::LinkResourceType { block: #a, resource_type: #b })
         }
-        Op::UnlinkResourceType {
+        | Op::UnlinkResourceType {
             block,
             resource_type,
-        } => {
-            let (a, b) = (s(block), s(resource_type));
-            quote!(Op::UnlinkResourceType { block: #a, resource_type: #b })
-        }
-        Op::MoveResourceType { block, from, to } => {
-            let (a, b, c) = (s(block), s(from), s(to));
-            quote!(Op::MoveResourceType { block: #a, from: #b, to: #c })
+        } => w.str("block", block).str("resource_type", resource_type),
+        Op::MoveResourceType { block, from, to }
+        | Op::RenameRelationAttribute { block, from, to } => {
+            w.str("block", block).str("from", from).str("to", to)
         }
         Op::BackfillValue {
             block,
             resource_type,
             value,
-        } => {
-            let (a, b, c) = (s(block), s(resource_type), s(value));
-            quote!(Op::BackfillValue { block: #a, resource_type: #b, value: #c })
-        }
+        } => w
+            .str("block", block)
+            .str("resource_type", resource_type)
+            .str("value", value),
         Op::BackfillValueIn {
             block,
             resource_type,
             value,
             lifecycles,
-        } => {
-            let (a, b, c) = (s(block), s(resource_type), s(value));
-            let lifecycles = lifecycles.iter().map(s);
-            quote!(Op::BackfillValueIn { block: #a, resource_type: #b, value: #c, lifecycles: &[#(#lifecycles),*] })
-        }
+        } => w
+            .str("block", block)
+            .str("resource_type", resource_type)
+            .str("value", value)
+            .list("lifecycles", lifecycles),
         Op::BackfillValues {
             block,
             resource_type,
             values,
-        } => {
-            let (a, b) = (s(block), s(resource_type));
-            quote!(Op::BackfillValues { block: #a, resource_type: #b, values: &[#(#values),*] })
-        }
-        Op::BackfillRootInstances { product, block } => {
-            let (a, b) = (s(product), s(block));
-            quote!(Op::BackfillRootInstances { product: #a, block: #b })
+        } => w
+            .str("block", block)
+            .str("resource_type", resource_type)
+            .list("values", values),
+        Op::BackfillRootInstances { product, block }
+        | Op::DeleteRootInstances { product, block } => {
+            w.str("product", product).str("block", block)
         }
         Op::BackfillChildInstances {
             parent,
             child,
             attribute,
             count,
-        } => {
-            let (a, b, c) = (s(parent), s(child), s(attribute));
-            let count = proc_macro2::Literal::u32_unsuffixed(*count);
-            quote!(Op::BackfillChildInstances { parent: #a, child: #b, attribute: #c, count: #count })
-        }
-        Op::DeleteRootInstances { product, block } => {
-            let (a, b) = (s(product), s(block));
-            quote!(Op::DeleteRootInstances { product: #a, block: #b })
-        }
+        } => w
+            .str("parent", parent)
+            .str("child", child)
+            .str("attribute", attribute)
+            .int("count", *count),
         Op::DeleteChildInstances {
             parent,
             child,
             attribute,
-        } => {
-            let (a, b, c) = (s(parent), s(child), s(attribute));
-            quote!(Op::DeleteChildInstances { parent: #a, child: #b, attribute: #c })
-        }
-        Op::RenameRelationAttribute { block, from, to } => {
-            let (a, b, c) = (s(block), s(from), s(to));
-            quote!(Op::RenameRelationAttribute { block: #a, from: #b, to: #c })
+        } => w
+            .str("parent", parent)
+            .str("child", child)
+            .str("attribute", attribute),
+    }
+    .end();
+}
+
+/// A struct literal being written: its fields are collected, then laid out as prettyplease
+/// and rustfmt lay out such an element of a list, so that a module reads as if formatted.
+struct Literal<'a> {
+    out: &'a mut String,
+    kind: &'static str,
+    fields: Vec<(&'static str, Value)>,
+}
+
+/// A field's value as Rust source.
+enum Value {
+    /// A literal or `None`, written as it is.
+    Plain(String),
+    /// `Some(<literal>)`, which breaks around the literal when the line is too long.
+    Some(String),
+    /// `&[<literal>, ...]`, which fills lines when it does not fit on one.
+    List(Vec<String>),
+}
+
+/// The width of a line, indentation included.
+const MARGIN: usize = 89;
+
+/// The widest `Path { field: value, ...` (without the closing brace) kept on one line.
+const SHORT_STRUCT: usize = 34;
+
+impl<'a> Literal<'a> {
+    fn new(out: &'a mut String, kind: &'static str) -> Self {
+        Literal {
+            out,
+            kind,
+            fields: Vec::new(),
         }
     }
+
+    fn str(mut self, name: &'static str, value: &str) -> Self {
+        self.fields
+            .push((name, Value::Plain(Quoted(value).to_string())));
+        self
+    }
+
+    fn opt_str(mut self, name: &'static str, value: &Option<String>) -> Self {
+        let value = match value {
+            Some(v) => Value::Some(Quoted(v).to_string()),
+            None => Value::Plain("None".into()),
+        };
+        self.fields.push((name, value));
+        self
+    }
+
+    fn opt_int(mut self, name: &'static str, value: Option<i32>) -> Self {
+        let value = match value {
+            Some(v) => Value::Some(v.to_string()),
+            None => Value::Plain("None".into()),
+        };
+        self.fields.push((name, value));
+        self
+    }
+
+    fn int(mut self, name: &'static str, value: u32) -> Self {
+        self.fields.push((name, Value::Plain(value.to_string())));
+        self
+    }
+
+    fn list(mut self, name: &'static str, values: &[String]) -> Self {
+        let items = values.iter().map(|v| Quoted(v).to_string()).collect();
+        self.fields.push((name, Value::List(items)));
+        self
+    }
+
+    fn end(self) {
+        let Literal { out, kind, fields } = self;
+        let inline: Vec<String> = fields
+            .iter()
+            .map(|(name, value)| format!("{name}: {}", value.inline()))
+            .collect();
+        let head = format!("Op::{kind} {{ {} ", inline.join(", "));
+        if head.len() <= SHORT_STRUCT {
+            let _ = writeln!(out, "    {head}}},");
+            return;
+        }
+        let _ = writeln!(out, "    Op::{kind} {{");
+        for ((name, value), inline) in fields.iter().zip(inline) {
+            let line = format!("        {inline},");
+            if line.len() <= MARGIN {
+                out.push_str(&line);
+                out.push('\n');
+                continue;
+            }
+            match value {
+                Value::Plain(v) => {
+                    let _ = writeln!(out, "        {name}: {v},");
+                }
+                Value::Some(v) => {
+                    let _ = writeln!(out, "        {name}: Some(\n            {v},\n        ),");
+                }
+                Value::List(items) => {
+                    let _ = writeln!(out, "        {name}: &[");
+                    fill(out, "            ", items);
+                    out.push_str("        ],\n");
+                }
+            }
+        }
+        out.push_str("    },\n");
+    }
+}
+
+impl Value {
+    fn inline(&self) -> String {
+        match self {
+            Value::Plain(v) => v.clone(),
+            Value::Some(v) => format!("Some({v})"),
+            Value::List(items) => format!("&[{}]", items.join(", ")),
+        }
+    }
+}
+
+/// `items` as lines of comma-separated elements, each line as full as the margin allows.
+fn fill(out: &mut String, indent: &str, items: &[String]) {
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && indent.len() + line.len() + 1 + item.len() + 1 > MARGIN {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(item);
+        line.push(',');
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+/// A Rust string literal that reads back as exactly the text: quotes, backslashes and control
+/// characters escaped, as `str`'s `Debug` does, and any other unicode kept as it is.
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// `const NAME: &[Op] = &[...];` with its doc line.
+fn write_steps(out: &mut String, doc: &str, name: &str, steps: &[OwnedOp]) {
+    let _ = writeln!(out, "/// {doc}");
+    if steps.is_empty() {
+        let _ = writeln!(out, "const {name}: &[Op] = &[];");
+        return;
+    }
+    let _ = writeln!(out, "const {name}: &[Op] = &[");
+    for op in steps {
+        write_op(out, op);
+    }
+    out.push_str("];\n");
 }
 
 /// Renders `plan` as the migration module for `message` generated at `at` by the binary `app`
@@ -244,52 +367,60 @@ pub fn migration(plan: &Plan, message: &str, at: DateTime<Utc>, app: &str) -> Re
         docs.push(" Not restored by `down`:".into());
         docs.extend(plan.data_loss.iter().map(|l| format!(" - {l}")));
     }
-    let up = plan.up.iter().map(op_tokens);
-    let down = plan.down.iter().map(op_tokens);
-    let file = quote! {
-        #(#![doc = #docs])*
-        // async_trait needs the elided lifetime of `&SchemaManager`
-        #![allow(elided_lifetimes_in_paths)]
-
-        use orch_core::migration::prelude::*;
-
-        /// This migration, listed in `mod.rs`.
-        pub(crate) struct Migration;
-
-        impl MigrationName for Migration {
-            fn name(&self) -> &str {
-                #module
-            }
+    let steps: usize = plan.up.len() + plan.down.len();
+    let mut out = String::with_capacity(1024 + steps * 128);
+    for line in docs {
+        if line.is_empty() {
+            out.push_str("//!\n");
+        } else {
+            let _ = writeln!(out, "//!{line}");
         }
+    }
+    let _ = write!(
+        out,
+        r#"
+#![allow(elided_lifetimes_in_paths)]
 
-        /// The upgrade, step by step.
-        const UP: &[Op] = &[#(#up),*];
+use orch_core::migration::prelude::*;
 
-        /// The downgrade, step by step.
-        const DOWN: &[Op] = &[#(#down),*];
+/// This migration, listed in `mod.rs`.
+pub(crate) struct Migration;
 
-        #[async_trait::async_trait]
-        impl MigrationTrait for Migration {
-            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-                run(manager, UP).await
-            }
+impl MigrationName for Migration {{
+    fn name(&self) -> &str {{
+        {module:?}
+    }}
+}}
 
-            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-                run(manager, DOWN).await
-            }
-
-            /// Every step or none: domain migrations change rows only, so this holds on
-            /// SQLite, PostgreSQL and MariaDB alike.
-            fn use_transaction(&self) -> Option<bool> {
-                Some(true)
-            }
-        }
-    };
+"#
+    );
+    write_steps(&mut out, "The upgrade, step by step.", "UP", &plan.up);
+    out.push('\n');
+    write_steps(&mut out, "The downgrade, step by step.", "DOWN", &plan.down);
+    out.push_str(MIGRATION_TRAIT);
     Rendered {
-        source: pretty(file),
+        source: out,
         module,
     }
 }
+
+/// The end of every migration module: the steps run in one transaction.
+const MIGRATION_TRAIT: &str = r#"
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, UP).await
+    }
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, DOWN).await
+    }
+    /// Every step or none: domain migrations change rows only, so this holds on
+    /// SQLite, PostgreSQL and MariaDB alike.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+"#;
 
 /// The migrations directory's `mod.rs`: the `migrations!()` macro lists the directory's files
 /// when the crate compiles, so that the list never names a deleted file.
@@ -305,30 +436,6 @@ orch_core::migrations!();
 /// `migrations!()`), which `generate` replaces with [`MOD_RS`].
 pub const LISTING_MOD_RS: &str =
     "//! The domain-model migrations of this app, oldest first.\n//!\n//! Generated by `";
-
-fn pretty(tokens: TokenStream) -> String {
-    let file: syn::File = syn::parse2(tokens).expect("generated code parses");
-    let text = prettyplease::unparse(&file);
-    // prettyplease puts no blank lines between items; add one before each top-level item
-    let mut out = String::with_capacity(text.len() + 256);
-    let mut prev: Option<&str> = None;
-    for line in text.lines() {
-        let starts_item =
-            !line.starts_with([' ', '}', ')', ']']) && !line.is_empty() && !line.starts_with("//!");
-        if let Some(p) = prev {
-            let prev_continues = p.starts_with("///") || p.starts_with("#[") || p.is_empty();
-            let same_group = (line.starts_with("mod ") || line.starts_with("#[rustfmt::skip]"))
-                && p.starts_with("mod ");
-            if starts_item && !prev_continues && !same_group {
-                out.push('\n');
-            }
-        }
-        out.push_str(line);
-        out.push('\n');
-        prev = Some(line);
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

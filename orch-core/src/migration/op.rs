@@ -253,6 +253,42 @@ pub enum Op<S = &'static str, L = &'static [&'static str]> {
 /// A step as a plan makes it, with owned names, values and lists.
 pub type OwnedOp = Op<String, Vec<String>>;
 
+impl<S, L> Op<S, L> {
+    /// The variant's name, as a generated module spells it (`CreateProduct`): the renderer
+    /// writes modules as text, and names each step with it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::CreateProduct { .. } => "CreateProduct",
+            Op::DeleteProduct { .. } => "DeleteProduct",
+            Op::SetProductType { .. } => "SetProductType",
+            Op::CreateFixedInput { .. } => "CreateFixedInput",
+            Op::DeleteFixedInput { .. } => "DeleteFixedInput",
+            Op::RenameFixedInput { .. } => "RenameFixedInput",
+            Op::CreateProductBlock { .. } => "CreateProductBlock",
+            Op::DeleteProductBlock { .. } => "DeleteProductBlock",
+            Op::CreateResourceType { .. } => "CreateResourceType",
+            Op::DeleteResourceType { .. } => "DeleteResourceType",
+            Op::RenameResourceType { .. } => "RenameResourceType",
+            Op::LinkProductBlock { .. } => "LinkProductBlock",
+            Op::UnlinkProductBlock { .. } => "UnlinkProductBlock",
+            Op::LinkBlockRelation { .. } => "LinkBlockRelation",
+            Op::UnlinkBlockRelation { .. } => "UnlinkBlockRelation",
+            Op::SetBlockRelationBounds { .. } => "SetBlockRelationBounds",
+            Op::LinkResourceType { .. } => "LinkResourceType",
+            Op::UnlinkResourceType { .. } => "UnlinkResourceType",
+            Op::MoveResourceType { .. } => "MoveResourceType",
+            Op::BackfillValue { .. } => "BackfillValue",
+            Op::BackfillValueIn { .. } => "BackfillValueIn",
+            Op::BackfillValues { .. } => "BackfillValues",
+            Op::BackfillRootInstances { .. } => "BackfillRootInstances",
+            Op::BackfillChildInstances { .. } => "BackfillChildInstances",
+            Op::DeleteRootInstances { .. } => "DeleteRootInstances",
+            Op::DeleteChildInstances { .. } => "DeleteChildInstances",
+            Op::RenameRelationAttribute { .. } => "RenameRelationAttribute",
+        }
+    }
+}
+
 impl<S, L: AsRef<[S]>> Op<S, L> {
     /// The same step with every name and value converted by `f`, e.g. from owned strings (as
     /// the planner makes them) to `&str` (as the SQL builder takes them).
