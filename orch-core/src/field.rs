@@ -161,10 +161,22 @@ impl ConvertCx {
     /// Runs `f` for the field or list index `segment`, so that missing fields below it are
     /// reported with their full path (`user.group.group_id`).
     pub fn at<R>(&mut self, segment: impl fmt::Display, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.path.push(segment.to_string());
+        self.enter(segment);
         let r = f(self);
-        self.path.pop();
+        self.leave();
         r
+    }
+
+    /// Starts field or index `segment`, until [`leave`](Self::leave): what `at` does without a
+    /// closure, for generated code, where a closure per field costs the compiler a body of its
+    /// own to check.
+    pub fn enter(&mut self, segment: impl fmt::Display) {
+        self.path.push(segment.to_string());
+    }
+
+    /// Ends the segment [`enter`](Self::enter) started.
+    pub fn leave(&mut self) {
+        self.path.pop();
     }
 
     /// Records that the current field is required but absent.
@@ -519,15 +531,6 @@ impl<F: Field, L: Lifecycle> fmt::Debug for DebugAt<'_, F, L> {
     }
 }
 
-/// Formats with a closure; lets generated `Debug` impls print lifecycle-dependent fields.
-pub struct DebugWith<F>(pub F);
-
-impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for DebugWith<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (self.0)(f)
-    }
-}
-
 /// Helpers for the code `#[required_from(...)]` generates; not a stable API.
 #[doc(hidden)]
 pub mod required {
@@ -565,6 +568,14 @@ pub mod required {
                     match L::$as_ref(v) {
                         Some(v) => F::debug_at::<L>(v, f),
                         None => f.write_str("None"),
+                    }
+                }
+                /// The field, formatted by [`debug_at`]: what a generated `Debug` impl prints.
+                pub struct DebugAt<'a, F: Field, L: Lifecycle>(pub &'a L::$ty<F::At<L>>);
+
+                impl<F: Field, L: Lifecycle> fmt::Debug for DebugAt<'_, F, L> {
+                    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        debug_at::<F, L>(self.0, f)
                     }
                 }
                 /// The field as JSON (`null` when absent).

@@ -81,10 +81,10 @@ pub use value::{FieldValue, ValueError, ValueKind, ValueType};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::descriptor::check;
-    pub use crate::field::{ConvertCx, DebugAt, DebugWith, items, read_exactly_one, required};
+    pub use crate::field::{ConvertCx, DebugAt, items, read_exactly_one, required};
     pub use crate::subscription::rows::{Item, Node, ReadCx, Writer, product_items, wrong_item};
-    pub use crate::subscription::store;
     pub use crate::subscription::{Connection, ProductRef, Refused, SaveStats, SubscriptionError};
+    pub use crate::subscription::{methods, store};
     pub use inventory;
     pub use sea_orm::{TransactionSession, TransactionTrait};
     pub use serde;

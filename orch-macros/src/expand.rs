@@ -173,22 +173,27 @@ fn creatable(m: &Model) -> TokenStream {
 /// cannot, saying how to fix it (a fixed input is filled from the product, so only blocks are
 /// checked). `#[product(imported)]` has no `from_product`, and no such check.
 fn creatable_checks(m: &Model) -> TokenStream {
-    let checks = m.fields.iter().filter(|f| fills(f)).map(|f| {
-        let shape = field_path(&f.ty, quote!(::SHAPE));
-        let made = field_path(&f.ty, quote!(::CREATABLE));
-        let message = format!(
-            "`{}.{}` cannot be made by `from_product`: a value or union it requires in every \
+    // a built-in value type is not a block: nothing to make
+    let checks = m
+        .fields
+        .iter()
+        .filter(|f| fills(f) && !types::is_plain_value(&f.ty))
+        .map(|f| {
+            let shape = field_path(&f.ty, quote!(::SHAPE));
+            let made = field_path(&f.ty, quote!(::CREATABLE));
+            let message = format!(
+                "`{}.{}` cannot be made by `from_product`: a value or union it requires in every \
              lifecycle (in it, or in a block it requires) only a person can give. Mark that \
              field `#[required_from(provisioning)]` or `#[required_from(active)]`, make it an \
              `Option`, or make `{}` one; or, if subscriptions of `{}` are only imported (from \
              orchestrator-core, or filled by migrations), write `#[product(imported)]`",
-            m.ident, f.name, f.name, m.ident
-        );
-        let range = SpanRange::of(&f.ty);
-        range.respan(quote! {
-            const _: () = ::core::assert!(!#shape.target.is_block() || #made, #message);
-        })
-    });
+                m.ident, f.name, f.name, m.ident
+            );
+            let range = SpanRange::of(&f.ty);
+            range.respan(quote! {
+                const _: () = ::core::assert!(!#shape.target.is_block() || #made, #message);
+            })
+        });
     quote!(#(#checks)*)
 }
 
@@ -289,6 +294,21 @@ fn field_call(
         Some((stage, _)) => {
             let stage = format_ident!("{}", stage.name());
             quote_spanned!(ty.span()=> #orch::__private::required::#stage::#method::<#ty, #lifecycles>(#args))
+        }
+    }
+}
+
+/// The path of an item the field's helpers define, such as `DebugAt`: `orch_core`'s own for a
+/// field that is the same in every lifecycle, its stage's (`required::provisioning`) for one
+/// that `#[required_from]` makes optional before.
+fn helper_path(f: &ModelField, item: &str) -> TokenStream {
+    let orch = orch();
+    let item = format_ident!("{}", item);
+    match f.required_from {
+        None => quote_spanned!(f.ty.span()=> #orch::__private::#item),
+        Some((stage, _)) => {
+            let stage = format_ident!("{}", stage.name());
+            quote_spanned!(f.ty.span()=> #orch::__private::required::#stage::#item)
         }
     }
 }
@@ -445,7 +465,14 @@ fn descriptor(m: &Model) -> TokenStream {
 /// Compile-time assertions on what the field types turn out to be, for what the macro cannot
 /// tell from the tokens (is `Speed` a value or a block?). A failed one is reported as
 /// `evaluation panicked: <message>` at `range`.
+///
+/// Nothing is emitted where the tokens already answer it: a built-in value type (`String`,
+/// `i64`, ...) is single and can be a fixed input. Each assertion is a constant of its own for
+/// the compiler to check and evaluate, and such fields are most of a catalogue's.
 fn assertion(range: SpanRange, check: &str, ty: &syn::Type, msg: String) -> TokenStream {
+    if matches!(check, "single" | "fixed_input") && types::is_plain_value(ty) {
+        return TokenStream::new();
+    }
     let orch = orch();
     let check = format_ident!("{}", check);
     let shape = shape(ty);
@@ -536,8 +563,9 @@ fn impls(m: &Model) -> TokenStream {
     });
     let debugs = m.fields.iter().map(|f| {
         let id = &f.ident;
-        let call = field_call(f, "debug_at", quote!(L), quote!(&self.#id, f));
-        quote!(#p::DebugWith(|f: &mut #p::fmt::Formatter<'_>| #call))
+        let ty = &f.ty;
+        let debug_at = helper_path(f, "DebugAt");
+        quote!(#debug_at::<#ty, L>(&self.#id))
     });
     let jsons = m.fields.iter().map(|f| {
         let id = &f.ident;
@@ -549,13 +577,10 @@ fn impls(m: &Model) -> TokenStream {
         let name = &f.name;
         let call = field_call(f, "convert_at", quote!(L, M), quote!(self.#id, cx));
         if f.items.is_none() {
-            return quote!(let #local = cx.at(#name, |cx| #call););
+            return quote!(cx.enter(#name); let #local = #call; cx.leave(););
         }
         let check = bounds_check(f, "convert_at", quote!(L), quote!(&self.#id), quote!(cx));
-        quote!(let #local = cx.at(#name, |cx| {
-            #check
-            #call
-        });)
+        quote!(cx.enter(#name); #check let #local = #call; cx.leave();)
     });
 
     let writes: Vec<TokenStream> = m
@@ -566,10 +591,12 @@ fn impls(m: &Model) -> TokenStream {
             let name = &f.name;
             let call = field_call(f, "write_at", quote!(L), quote!(&self.#id, w));
             let check = bounds_check(f, "write_at", quote!(L), quote!(&self.#id), quote!(w));
-            quote!(w.field(#name, |w| {
+            quote! {
+                let __orch_mark = w.enter_field(#name);
                 #check
-                #call
-            });)
+                #call;
+                w.leave_field(__orch_mark);
+            }
         })
         .collect();
     let claims: Vec<TokenStream> = m
@@ -591,11 +618,11 @@ fn impls(m: &Model) -> TokenStream {
             let call = field_call(f, "read_at", quote!(L), quote!(&items, cx));
             let check = bounds_check(f, "read_at", quote!(L), quote!(&items), quote!(cx));
             quote! {
-                let #local = cx.at(#name, |cx| {
-                    let items = #p::product_items(#shape, #name, fixed_inputs, roots);
-                    #check
-                    #call
-                });
+                cx.enter(#name);
+                let items = #p::product_items(#shape, #name, fixed_inputs, roots);
+                #check
+                let #local = #call;
+                cx.leave();
             }
         })
         .collect();
@@ -614,13 +641,17 @@ fn impls(m: &Model) -> TokenStream {
             };
             quote! {
                 let #local = if #shape.target.is_block() {
-                    cx.at(#name, |cx| #initial)
+                    cx.enter(#name);
+                    let value = #initial;
+                    cx.leave();
+                    value
                 } else {
                     // a fixed input: its value comes from the product
-                    rcx.at(#name, |rcx| {
-                        let items = #p::product_items(#shape, #name, fixed_inputs, &[]);
-                        #read
-                    })
+                    rcx.enter(#name);
+                    let items = #p::product_items(#shape, #name, fixed_inputs, &[]);
+                    let value = #read;
+                    rcx.leave();
+                    value
                 };
             }
         })
@@ -637,31 +668,30 @@ fn impls(m: &Model) -> TokenStream {
                     /// A new subscription of `product` (a registered name, or a product id) for
                     /// `customer_id`, in lifecycle initial, with the product's fixed inputs and
                     /// default blocks. Nothing is written until it is saved.
-                    pub async fn from_product(
-                        db: &impl #p::Connection,
+                    pub fn from_product<'__orch>(
+                        db: &'__orch impl #p::Connection,
                         product: impl ::core::convert::Into<#p::ProductRef>,
                         customer_id: impl ::core::convert::Into<#p::String>,
-                    ) -> #p::Result<Self, #p::SubscriptionError> {
-                        #p::store::from_product(db, product.into(), customer_id.into()).await
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<Self, #p::SubscriptionError>,
+                    > + '__orch {
+                        #p::store::from_product(db, product.into(), customer_id.into())
                     }
 
                     /// Many new subscriptions, each of a product for a customer, with one query
                     /// for all their products, however many there are. Nothing is written until
                     /// they are saved (`save_all` saves them together).
-                    pub async fn from_products<
+                    pub fn from_products<
+                        '__orch,
                         R: ::core::convert::Into<#p::ProductRef>,
                         C: ::core::convert::Into<#p::String>,
                     >(
-                        db: &impl #p::Connection,
+                        db: &'__orch impl #p::Connection,
                         requests: impl ::core::iter::IntoIterator<Item = (R, C)>,
-                    ) -> #p::Result<#p::Vec<Self>, #p::SubscriptionError> {
-                        let requests = ::core::iter::Iterator::collect(
-                            ::core::iter::Iterator::map(
-                                ::core::iter::IntoIterator::into_iter(requests),
-                                |(r, c)| (r.into(), c.into()),
-                            ),
-                        );
-                        #p::store::from_products(db, requests).await
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<#p::Vec<Self>, #p::SubscriptionError>,
+                    > + '__orch {
+                        #p::store::from_products(db, #p::methods::product_requests(requests))
                     }
                 }
         }
@@ -810,35 +840,43 @@ fn impls(m: &Model) -> TokenStream {
                 impl<L: #orch::Lifecycle> #ident<L> #where_clause {
                     /// Saves the subscription with all its blocks, in one transaction; writes
                     /// nothing when nothing changed.
-                    pub async fn save(
-                        &mut self,
-                        db: &impl #p::Connection,
-                    ) -> #p::Result<#p::SaveStats, #p::SubscriptionError> {
-                        #p::store::save(db, self).await
+                    pub fn save<'__orch>(
+                        &'__orch mut self,
+                        db: &'__orch impl #p::Connection,
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<#p::SaveStats, #p::SubscriptionError>,
+                    > + '__orch {
+                        #p::store::save(db, self)
                     }
 
                     /// Saves many subscriptions in one transaction with batched statements.
-                    pub async fn save_all(
-                        db: &impl #p::Connection,
-                        subscriptions: &mut [Self],
-                    ) -> #p::Result<#p::SaveStats, #p::SubscriptionError> {
-                        #p::store::save_all(db, subscriptions).await
+                    pub fn save_all<'__orch>(
+                        db: &'__orch impl #p::Connection,
+                        subscriptions: &'__orch mut [Self],
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<#p::SaveStats, #p::SubscriptionError>,
+                    > + '__orch {
+                        #p::store::save_all(db, subscriptions)
                     }
 
                     /// Loads a stored subscription, which must be in this type's lifecycle.
-                    pub async fn from_subscription(
-                        db: &impl #p::Connection,
+                    pub fn from_subscription<'__orch>(
+                        db: &'__orch impl #p::Connection,
                         subscription_id: #p::Uuid,
-                    ) -> #p::Result<Self, #p::SubscriptionError> {
-                        #p::store::load_one(db, subscription_id).await
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<Self, #p::SubscriptionError>,
+                    > + '__orch {
+                        #p::store::load_one(db, subscription_id)
                     }
 
                     /// Loads many stored subscriptions at once, with a fixed number of queries.
-                    pub async fn from_subscriptions(
-                        db: &impl #p::Connection,
-                        subscription_ids: &[#p::Uuid],
-                    ) -> #p::Result<#p::Vec<Self>, #p::SubscriptionError> {
-                        #p::store::load(db, subscription_ids).await
+                    pub fn from_subscriptions<'__orch>(
+                        db: &'__orch impl #p::Connection,
+                        subscription_ids: &'__orch [#p::Uuid],
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<#p::Vec<Self>, #p::SubscriptionError>,
+                    > + '__orch {
+                        #p::store::load(db, subscription_ids)
                     }
 
                     /// Moves the subscription to lifecycle `M` **in memory**: every field `M`
@@ -846,57 +884,26 @@ fn impls(m: &Model) -> TokenStream {
                     /// be left in an unsafe lifecycle, and `start_date` (active) or `end_date`
                     /// (terminated) is set when unset. Nothing is written: save the result, or
                     /// use `transition_and_save`. Refused, it hands the subscription back.
-                    pub async fn transition<M: #orch::Lifecycle>(
+                    pub fn transition<'__orch, M: #orch::Lifecycle>(
                         self,
-                        db: &impl #p::Connection,
-                    ) -> #p::Result<#ident<M>, #p::Refused<Self>> {
-                        let target = <M as #orch::Lifecycle>::STATUS;
-                        if let #p::Err(error) =
-                            #p::store::check_dependants(db, self.meta.subscription_id, target).await
-                        {
-                            return #p::Err(#p::Refused { subscription: self, error });
-                        }
-                        match ::core::clone::Clone::clone(&self).into_lifecycle::<M>() {
-                            #p::Ok(mut next) => {
-                                #p::store::stamp_dates(&mut next.meta, target);
-                                #p::Ok(next)
-                            }
-                            #p::Err(missing) => #p::Err(#p::Refused {
-                                subscription: self,
-                                error: missing.into(),
-                            }),
-                        }
+                        db: &'__orch impl #p::Connection,
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<#ident<M>, #p::Refused<Self>>,
+                    > + '__orch {
+                        #p::methods::transition(self, db, Self::into_lifecycle::<M>)
                     }
 
                     /// Moves the subscription to lifecycle `M` **and saves it**, in one
                     /// transaction (the caller's, when `db` is one): the checks of
                     /// `transition`, then `save`. Refused or not saved, it hands the
                     /// subscription back as it was, and nothing is written.
-                    pub async fn transition_and_save<M: #orch::Lifecycle>(
+                    pub fn transition_and_save<'__orch, M: #orch::Lifecycle>(
                         self,
-                        db: &impl #p::Connection,
-                    ) -> #p::Result<#ident<M>, #p::Refused<Self>> {
-                        let txn = match #p::TransactionTrait::begin(db).await {
-                            #p::Ok(txn) => txn,
-                            #p::Err(e) => {
-                                return #p::Err(#p::Refused { subscription: self, error: e.into() })
-                            }
-                        };
-                        let original = ::core::clone::Clone::clone(&self);
-                        let mut next = match self.transition::<M>(&txn).await {
-                            #p::Ok(next) => next,
-                            #p::Err(refused) => return #p::Err(refused),
-                        };
-                        let saved = match next.save(&txn).await {
-                            #p::Ok(_) => #p::TransactionSession::commit(txn)
-                                .await
-                                .map_err(#p::SubscriptionError::from),
-                            #p::Err(e) => #p::Err(e),
-                        };
-                        match saved {
-                            #p::Ok(()) => #p::Ok(next),
-                            #p::Err(error) => #p::Err(#p::Refused { subscription: original, error }),
-                        }
+                        db: &'__orch impl #p::Connection,
+                    ) -> impl ::core::future::Future<
+                        Output = #p::Result<#ident<M>, #p::Refused<Self>>,
+                    > + '__orch {
+                        #p::methods::transition_and_save(self, db, Self::into_lifecycle::<M>)
                     }
                 }
             },
@@ -911,11 +918,13 @@ fn impls(m: &Model) -> TokenStream {
                 let name = &f.name;
                 let call = field_call(f, "read_at", quote!(L), quote!(&items, cx));
                 let check = bounds_check(f, "read_at", quote!(L), quote!(&items), quote!(cx));
-                quote!(let #local = cx.at(#name, |cx| {
+                quote! {
+                    cx.enter(#name);
                     let items = node.items(#name);
                     #check
-                    #call
-                });)
+                    let #local = #call;
+                    cx.leave();
+                }
             });
             let block_initials = m.fields.iter().map(|f| {
                 let local = local(f);
@@ -925,22 +934,22 @@ fn impls(m: &Model) -> TokenStream {
                     None => field_call(f, "initial_at", quote!(L), quote!(#min, cx)),
                     Some(_) => field_call(f, "initial_at", quote!(L), quote!(cx)),
                 };
-                quote!(let #local = cx.at(#name, |cx| #call);)
+                quote!(cx.enter(#name); let #local = #call; cx.leave();)
             });
             let writes = writes.clone();
             let claims = claims.clone();
             quote! {
                 #[doc(hidden)]
                 pub fn __orch_write(&self, w: &mut #p::Writer) {
-                    w.block(
+                    if let #p::Some(__orch_block) = w.enter_block(
                         &DESCRIPTOR,
                         self.meta.subscription_instance_id,
                         self.meta.owner_subscription_id,
                         self.meta.label.as_deref(),
-                        |w| {
-                            #(#writes)*
-                        },
-                    );
+                    ) {
+                        #(#writes)*
+                        w.leave_block(__orch_block);
+                    }
                 }
 
                 #[doc(hidden)]

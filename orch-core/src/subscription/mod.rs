@@ -23,6 +23,7 @@
 
 mod any;
 pub mod load;
+pub mod methods;
 pub mod rows;
 pub mod store;
 

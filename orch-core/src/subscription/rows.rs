@@ -69,6 +69,11 @@ struct Position {
     order: i32,
 }
 
+/// Where the writer was before a field or block began, handed back to end it.
+#[derive(Debug)]
+#[must_use = "the field or block must be left with it"]
+pub struct Mark(Position);
+
 /// Collects the rows of one subscription while its typed model writes itself.
 #[derive(Debug)]
 pub struct Writer {
@@ -109,13 +114,26 @@ impl Writer {
 
     /// Writes the field `attribute` of the current instance (or a root field).
     pub fn field(&mut self, attribute: &'static str, f: impl FnOnce(&mut Self)) {
+        let mark = self.enter_field(attribute);
+        f(self);
+        self.leave_field(mark);
+    }
+
+    /// Starts the field `attribute`, until [`leave_field`](Self::leave_field) with the mark it
+    /// returns: `field` without a closure, for generated code, where a closure per field costs
+    /// the compiler a body of its own to check.
+    pub fn enter_field(&mut self, attribute: &'static str) -> Mark {
         let saved = self.position;
         self.position.attribute = attribute;
         self.position.order = 0;
         self.path.push(attribute.to_owned());
-        f(self);
+        Mark(saved)
+    }
+
+    /// Ends the field [`enter_field`](Self::enter_field) started.
+    pub fn leave_field(&mut self, mark: Mark) {
         self.path.pop();
-        self.position = saved;
+        self.position = mark.0;
     }
 
     /// Writes item `index` of the current list field: only the path of problems changes
@@ -154,6 +172,22 @@ impl Writer {
         label: Option<&str>,
         fields: impl FnOnce(&mut Self),
     ) {
+        if let Some(mark) = self.enter_block(descriptor, id, owner, label) {
+            fields(self);
+            self.leave_block(mark);
+        }
+    }
+
+    /// Starts one block of the current field, as [`block`](Self::block) does: `Some` with a
+    /// mark for [`leave_block`](Self::leave_block) when its fields are to be written (this
+    /// subscription owns it, or it is new), `None` when only the relation to it is.
+    pub fn enter_block(
+        &mut self,
+        descriptor: &'static BlockDescriptor,
+        id: Uuid,
+        owner: Option<Uuid>,
+        label: Option<&str>,
+    ) -> Option<Mark> {
         match self.position.parent {
             Some(parent) => {
                 self.rows.relations.push(RelationRow {
@@ -174,14 +208,14 @@ impl Writer {
                 ));
             }
             self.rows.foreign.push(id);
-            return;
+            return None;
         }
         if !self.owned.insert(id) {
             self.errors.push(format!(
                 "Cannot link the same subscription instance multiple times: instance {id} is used again at {}",
                 self.path.join(".")
             ));
-            return;
+            return None;
         }
         self.rows.instances.push(InstanceRow {
             id,
@@ -194,8 +228,12 @@ impl Writer {
             attribute: "",
             order: 0,
         };
-        fields(self);
-        self.position = saved;
+        Some(Mark(saved))
+    }
+
+    /// Ends the block [`enter_block`](Self::enter_block) started.
+    pub fn leave_block(&mut self, mark: Mark) {
+        self.position = mark.0;
     }
 }
 
@@ -281,10 +319,21 @@ pub struct ReadCx {
 impl ReadCx {
     /// Runs `f` for field or index `segment`.
     pub fn at<R>(&mut self, segment: impl std::fmt::Display, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.path.push(segment.to_string());
+        self.enter(segment);
         let r = f(self);
-        self.path.pop();
+        self.leave();
         r
+    }
+
+    /// Starts field or index `segment`, until [`leave`](Self::leave): `at` without a closure,
+    /// for generated code.
+    pub fn enter(&mut self, segment: impl std::fmt::Display) {
+        self.path.push(segment.to_string());
+    }
+
+    /// Ends the segment [`enter`](Self::enter) started.
+    pub fn leave(&mut self) {
+        self.path.pop();
     }
 
     /// Records a problem at the current path.
