@@ -42,6 +42,8 @@ for n in "$@"; do
     touch "$target/.deps-built"
   fi
   cd "$app"
+  # every synthetic app is the package `synth`, which cargo would find fresh from the last one
+  cargo clean --quiet -p synth
   models=$(timed cargo build --bin synth-migrate)
   printf 'N=%-6d models    %s\n' "$n" "$models"
   echo '// changed' >> src/products/p00000.rs

@@ -1,6 +1,6 @@
-//! `generate` and `check` on PostgreSQL for synthetic registries of N = 10, 100, 500 and 5000
-//! products (each with a root block and one or two child blocks, 3-6 resource types per block
-//! and one fixed input), built at run time as descriptors.
+//! `generate` and `check` on PostgreSQL for synthetic registries of N = 10, 100, 500, 5000 and
+//! 10,000 products (each with a root block and one or two child blocks, 3-6 resource types per
+//! block and one fixed input), built at run time as descriptors.
 //!
 //! - `generate/N`: the whole work of the command after connecting, as `generate::generate`
 //!   does it: the migration-record checks, the catalogue built from the registry, snapshot,
@@ -14,7 +14,8 @@
 //!   migrated database: `--version` (start and exit, the baseline), `check`, and `generate`
 //!   with nothing to do; connecting, the runtime and the registry included.
 //!
-//! The number of queries each of the first two runs is printed once per N.
+//! The number of queries each of the first two runs is printed once per N, with generate's peak
+//! resident memory (`tests::memory`).
 //!
 //! Run: `cargo bench -p tests --bench generate` (needs PostgreSQL, see the README).
 
@@ -29,6 +30,7 @@ use orch_migrate::generate::{self, Options, Outcome, prepare};
 use orch_migrate::snapshot::snapshot;
 use orch_migrate::{Migrator, check};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use tests::memory::peak_during;
 use tests::pipeline::{apply, core_schema};
 use tests::synthetic::{Auto, synthetic};
 use tests::{Backend, TestDb, counting};
@@ -108,7 +110,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     let dir = tempfile::tempdir().unwrap();
-    for n in [10usize, 100, 500, 5000] {
+    for n in [10usize, 100, 500, 5000, 10_000] {
         let registry = synthetic(n);
         let (mut empty_conn, mut full_conn) = rt.block_on(async {
             let (e, f) = (empty.connect().await, full.connect().await);
@@ -136,8 +138,17 @@ fn benches(c: &mut Criterion) {
         });
         let queries_generate = counting(&mut empty_conn);
         let queries_check = counting(&mut full_conn);
-        let bytes = rt.block_on(generate(&empty_conn, &registry, dir.path()));
+        let (memory, bytes) =
+            peak_during(|| rt.block_on(generate(&empty_conn, &registry, dir.path())));
         empty_dir(dir.path());
+        if let Some((before, peak)) = memory {
+            println!(
+                "N = {n}: generate's peak RSS {} MiB, {} MiB over the {} MiB held before",
+                peak / 1024,
+                (peak - before) / 1024,
+                before / 1024
+            );
+        }
         rt.block_on(check(&full_conn, &registry, dir.path()));
         println!(
             "N = {n}: generate runs {} queries and writes {} KiB; check runs {} queries",

@@ -264,6 +264,7 @@ macro_rules! per_backend {
     };
 }
 
+pub mod memory;
 pub mod synthetic;
 
 /// Counts the statements run on `conn` from now on, so that a test or bench can say how many a
