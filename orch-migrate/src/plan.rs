@@ -6,7 +6,7 @@
 //! tags, fixed-input values, links), read from the database when the migration is generated.
 //! Subscription data that the upgrade deletes cannot come back; [`Plan::data_loss`] says so.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use orch_core::Cardinality;
 use orch_core::migration::{Op, OwnedOp};
@@ -321,10 +321,11 @@ fn confirm_destructive(
             data_loss.push(format!("{what}; down restores the resource type, not them"));
         }
     }
+    let deleted_resource_types: HashSet<&String> = changes.delete_resource_types.iter().collect();
     for (b, r) in &changes.unlink_resource_types {
         let values = actual.blocks[b].resource_types[r].values;
         // deleting the resource type everywhere is confirmed (and counted) once, above
-        if values > 0 && !changes.delete_resource_types.contains(r) {
+        if values > 0 && !deleted_resource_types.contains(r) {
             let what = format!(
                 "removing resource type {r:?} from block {b:?} deletes its {values} value(s) there"
             );
@@ -564,6 +565,11 @@ fn upgrade(
 /// `actual` holds them.
 fn downgrade(changes: &Changes, actual: &Catalog, fills: &Backfills) -> Vec<OwnedOp> {
     let mut down: Vec<OwnedOp> = Vec::new();
+    // what the upgrade creates is deleted whole, with its links and fixed inputs; looked up
+    // once per link, so a set (a catalogue of 10,000 products has 60,000 links)
+    let created_blocks: HashSet<&str> = changes.create_blocks.iter().map(String::as_str).collect();
+    let created_products: HashSet<&str> =
+        changes.create_products.iter().map(String::as_str).collect();
     // 1. new instances of existing blocks
     for c in fills.children.iter().rev().filter(|c| c.reversible) {
         down.push(Op::DeleteChildInstances {
@@ -580,7 +586,7 @@ fn downgrade(changes: &Changes, actual: &Catalog, fills: &Backfills) -> Vec<Owne
     }
     // 2. links the upgrade made
     for (block, rt) in &changes.link_resource_types {
-        if !changes.create_blocks.contains(block) {
+        if !created_blocks.contains(block.as_str()) {
             down.push(Op::UnlinkResourceType {
                 block: block.clone(),
                 resource_type: rt.clone(),
@@ -596,7 +602,7 @@ fn downgrade(changes: &Changes, actual: &Catalog, fills: &Backfills) -> Vec<Owne
         });
     }
     for (parent, child, _) in &changes.link_block_relations {
-        if !changes.create_blocks.contains(parent) && !changes.create_blocks.contains(child) {
+        if !created_blocks.contains(parent.as_str()) && !created_blocks.contains(child.as_str()) {
             down.push(Op::UnlinkBlockRelation {
                 in_use_by: parent.clone(),
                 depends_on: child.clone(),
@@ -604,7 +610,8 @@ fn downgrade(changes: &Changes, actual: &Catalog, fills: &Backfills) -> Vec<Owne
         }
     }
     for (product, block) in &changes.link_product_blocks {
-        if !changes.create_products.contains(product) && !changes.create_blocks.contains(block) {
+        if !created_products.contains(product.as_str()) && !created_blocks.contains(block.as_str())
+        {
             down.push(Op::UnlinkProductBlock {
                 product: product.clone(),
                 block: block.clone(),
@@ -720,7 +727,7 @@ fn downgrade(changes: &Changes, actual: &Catalog, fills: &Backfills) -> Vec<Owne
     }
     // 6. rows the upgrade created
     for (p, fi) in &changes.create_fixed_inputs {
-        if !changes.create_products.contains(p) {
+        if !created_products.contains(p.as_str()) {
             down.push(Op::DeleteFixedInput {
                 product: p.clone(),
                 name: fi.clone(),
