@@ -14,8 +14,8 @@
 //!   migrated database: `--version` (start and exit, the baseline), `check`, and `generate`
 //!   with nothing to do; connecting, the runtime and the registry included.
 //!
-//! The number of queries each of the first two runs is printed once per N, with generate's peak
-//! resident memory (`tests::memory`).
+//! The number of queries each of the first two runs is printed once per N, with the peak
+//! resident memory of a process that runs one `generate` (this bench, as a child).
 //!
 //! Run: `cargo bench -p tests --bench generate` (needs PostgreSQL, see the README).
 
@@ -84,8 +84,52 @@ fn process(url: &str, dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "{args:?}: {out:?}");
 }
 
+/// Set to N in a child process of this bench: generate the first migration of N products once
+/// and print the process's peak resident memory, so that it counts that work alone.
+const ONE_GENERATE: &str = "ORCH_BENCH_GENERATE_ONE";
+
+/// The child's part: one `generate` of `n` products against a new database; prints
+/// `peak_kib <KiB>` (the process's peak resident memory, registry and pool included).
+fn one_generate(rt: &tokio::runtime::Runtime, n: usize) {
+    let db = rt
+        .block_on(TestDb::new(Backend::Postgres))
+        .expect("PostgreSQL");
+    let registry = synthetic(n);
+    let dir = tempfile::tempdir().unwrap();
+    let (memory, _) = peak_during(|| {
+        rt.block_on(async {
+            core_schema(&db.conn).await;
+            generate(&db.conn, &registry, dir.path()).await
+        })
+    });
+    let (before, peak) = memory.expect("Linux's /proc/self/status");
+    println!("before_kib {before}\npeak_kib {peak}");
+}
+
+/// Generate's peak memory for `n` products, measured in a child process of this bench.
+fn generate_peak_mib(n: usize) -> u64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(ONE_GENERATE, n.to_string())
+        .output()
+        .expect("run the bench binary as a child");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_kib "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {text}"));
+    kib / 1024
+}
+
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
+    if let Some(n) = std::env::var(ONE_GENERATE)
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        return one_generate(&rt, n);
+    }
     let Some((empty, full)) = rt.block_on(async {
         Some((
             TestDb::new(Backend::Postgres).await?,
@@ -138,17 +182,13 @@ fn benches(c: &mut Criterion) {
         });
         let queries_generate = counting(&mut empty_conn);
         let queries_check = counting(&mut full_conn);
-        let (memory, bytes) =
-            peak_during(|| rt.block_on(generate(&empty_conn, &registry, dir.path())));
+        let bytes = rt.block_on(generate(&empty_conn, &registry, dir.path()));
         empty_dir(dir.path());
-        if let Some((before, peak)) = memory {
-            println!(
-                "N = {n}: generate's peak RSS {} MiB, {} MiB over the {} MiB held before",
-                peak / 1024,
-                (peak - before) / 1024,
-                before / 1024
-            );
-        }
+        println!(
+            "N = {n}: generate's process peaks at {} MiB resident (a process of its own, \
+             the registry and the pool included)",
+            generate_peak_mib(n)
+        );
         rt.block_on(check(&full_conn, &registry, dir.path()));
         println!(
             "N = {n}: generate runs {} queries and writes {} KiB; check runs {} queries",
