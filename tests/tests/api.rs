@@ -1078,3 +1078,71 @@ async fn a_burst_waits_its_turn() {
     );
     conn.close().await.ok();
 }
+
+/// `req` with `headers`, answered by `app`: the status and headers.
+async fn answer_with(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap) {
+    let response = app.clone().oneshot(req).await.expect("infallible");
+    (response.status(), response.headers().clone())
+}
+
+/// A browser on another origin reads the API only when that origin is listed (`serve
+/// --allow-origin`): nothing by default, the listed origins exactly, every origin for `*`. A
+/// preflight for orchestrator-ui's JSON POST is answered for a listed origin. The headers do
+/// not depend on the database, so one backend shows them.
+#[tokio::test]
+async fn cors_only_for_listed_origins() {
+    use orch_core::api::server::app;
+    let db = migrated(Backend::Sqlite).await.unwrap();
+    let ui = "http://localhost:3000";
+    let get_from = |origin: &str| {
+        Request::get("/api/products/")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let preflight = |origin: &str| {
+        Request::options("/api/products/")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+            .body(Body::empty())
+            .unwrap()
+    };
+
+    // by default: the answer, and no permission for the other origin
+    let closed = app(db.conn.clone(), &[]).unwrap();
+    let (status, headers) = answer_with(&closed, get_from(ui)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    let (_, headers) = answer_with(&closed, preflight(ui)).await;
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+
+    // a listed origin, and only it
+    let open = app(db.conn.clone(), &[ui.to_owned()]).unwrap();
+    let (status, headers) = answer_with(&open, get_from(ui)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ui);
+    let (_, headers) = answer_with(&open, get_from("http://elsewhere.example")).await;
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    let (status, headers) = answer_with(&open, preflight(ui)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ui);
+    let methods = headers[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("POST"), "{methods}");
+    let allowed = headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("content-type"), "{allowed}");
+
+    // every origin, when asked for
+    let any = app(db.conn.clone(), &["*".to_owned()]).unwrap();
+    let (_, headers) = answer_with(&any, get_from("http://elsewhere.example")).await;
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+    // a mistyped origin is refused before serving, saying what an origin looks like
+    let e = app(db.conn.clone(), &["localhost:3000".to_owned()]).unwrap_err();
+    assert!(e.contains("http://") && e.contains("localhost:3000"), "{e}");
+}

@@ -52,6 +52,15 @@ enum Command {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// A web origin whose pages may call the API from a browser, such as orchestrator-ui's
+        /// http://localhost:3000; repeat for more, or * for every origin. None by default.
+        #[arg(
+            long = "allow-origin",
+            value_name = "ORIGIN",
+            env = "ORCH_ALLOW_ORIGINS",
+            value_delimiter = ','
+        )]
+        allowed_origins: Vec<String>,
     },
     /// Create a "User Group" and a "User internal" subscription in it, save, load, move both
     /// to active (setting group_id and user_id), save, and print both as JSON.
@@ -75,7 +84,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { bind } => serve(&cli.database_url, bind).await,
+            Command::Serve {
+                bind,
+                allowed_origins,
+            } => serve(&cli.database_url, bind, allowed_origins).await,
             Command::Demo => demo(&cli.database_url).await,
         }
     });
@@ -91,11 +103,16 @@ fn fail(message: &str) -> ExitCode {
 }
 
 /// Serves the workshop's products (see `orch_core::api::server`).
-async fn serve(database_url: &str, bind: SocketAddr) -> Result<(), String> {
+async fn serve(
+    database_url: &str,
+    bind: SocketAddr,
+    allowed_origins: Vec<String>,
+) -> Result<(), String> {
     orch_core::api::server::serve(orch_core::api::server::Serve {
         database_url: database_url.to_owned(),
         bind,
         migrate_command: MIGRATE.to_owned(),
+        allowed_origins,
     })
     .await
 }
@@ -141,7 +158,7 @@ mod tests {
     fn the_command_line() {
         let cli = Cli::try_parse_from(["workshop", "serve"]).unwrap();
         assert!(
-            matches!(cli.command, Command::Serve { bind } if bind.to_string() == "127.0.0.1:8080")
+            matches!(cli.command, Command::Serve { bind, allowed_origins } if bind.to_string() == "127.0.0.1:8080" && allowed_origins.is_empty())
         );
         let cli = Cli::try_parse_from([
             "workshop",
@@ -154,6 +171,23 @@ mod tests {
         .unwrap();
         assert_eq!(cli.database_url, "sqlite://x.db");
         assert!(Cli::try_parse_from(["workshop", "serve", "--bind", "nope"]).is_err());
+        let cli = Cli::try_parse_from([
+            "workshop",
+            "serve",
+            "--allow-origin",
+            "http://localhost:3000",
+            "--allow-origin",
+            "http://ui.example.org,https://ui.example.org:8443",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Serve { allowed_origins, .. } if allowed_origins == [
+                "http://localhost:3000",
+                "http://ui.example.org",
+                "https://ui.example.org:8443",
+            ]
+        ));
         let cli =
             Cli::try_parse_from(["workshop", "demo", "--database-url", "sqlite://y.db"]).unwrap();
         assert!(matches!(cli.command, Command::Demo));

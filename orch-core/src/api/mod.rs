@@ -52,6 +52,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod cors;
 mod endpoints;
 pub mod error;
 mod guard;

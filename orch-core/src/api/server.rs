@@ -24,12 +24,34 @@ pub struct Serve {
     pub bind: SocketAddr,
     /// The command that creates the tables, named when they are missing (`my-app-migrate up`).
     pub migrate_command: String,
+    /// Web origins whose pages may call the API from a browser (orchestrator-ui's
+    /// `http://localhost:3000`), or `*` for every origin; empty, none may (see
+    /// [`cors`](super::cors)).
+    pub allowed_origins: Vec<String>,
+}
+
+/// The whole app [`serve`] runs over `db`: the router, the root redirect, a JSON 404 for other
+/// paths and, when origins are listed, CORS for them. Fails on an origin that cannot be allowed.
+pub fn app(db: DatabaseConnection, allowed_origins: &[String]) -> Result<axum::Router, String> {
+    let cors = super::cors::cors(allowed_origins).map_err(|e| e.to_string())?;
+    let app = super::router(db)
+        .route(
+            "/",
+            get(|| async { Redirect::temporary("/metadata/products") }),
+        )
+        .fallback(|| async { super::ApiError::not_found("Not Found").into_response() });
+    Ok(match cors {
+        Some(cors) => app.layer(cors),
+        None => app,
+    })
 }
 
 /// Serves until Ctrl-C (or SIGTERM). Fails when the database cannot be opened or lacks
 /// orchestrator-core's tables, or the address is taken; once running, a database that goes
 /// away is a 503 per request, and the server keeps running.
 pub async fn serve(options: Serve) -> Result<(), String> {
+    // a wrong origin is the user's typo: say so before touching the database
+    super::cors::cors(&options.allowed_origins).map_err(|e| e.to_string())?;
     let url =
         with_sqlite_mode(&options.database_url, SqliteMode::ReadOnly).map_err(|e| e.to_string())?;
     let shown = mask_password(&url);
@@ -45,12 +67,7 @@ pub async fn serve(options: Serve) -> Result<(), String> {
             options.migrate_command
         ));
     }
-    let app = super::router(db)
-        .route(
-            "/",
-            get(|| async { Redirect::temporary("/metadata/products") }),
-        )
-        .fallback(|| async { super::ApiError::not_found("Not Found").into_response() });
+    let app = app(db, &options.allowed_origins)?;
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.bind))?;
@@ -59,6 +76,11 @@ pub async fn serve(options: Serve) -> Result<(), String> {
     eprintln!("  metadata pages  http://{addr}/metadata/products");
     eprintln!("  products API    http://{addr}/api/products/");
     eprintln!("  OpenAPI         http://{addr}/api/openapi.json");
+    if options.allowed_origins.is_empty() {
+        eprintln!("  CORS            no other origin (--allow-origin or ORCH_ALLOW_ORIGINS)");
+    } else {
+        eprintln!("  CORS            {}", options.allowed_origins.join(", "));
+    }
     eprintln!("Press Ctrl-C to stop.");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())

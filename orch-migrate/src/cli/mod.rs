@@ -182,6 +182,15 @@ enum Command {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
+        /// A web origin whose pages may call the API from a browser, such as orchestrator-ui's
+        /// http://localhost:3000; repeat for more, or * for every origin. None by default.
+        #[arg(
+            long = "allow-origin",
+            value_name = "ORIGIN",
+            env = "ORCH_ALLOW_ORIGINS",
+            value_delimiter = ','
+        )]
+        allowed_origins: Vec<String>,
     },
     /// Make the crate in DIR an orch app: its migrations directory, build script, migrate
     /// binary and example products, and in Cargo.toml the dependencies, patch and profile.
@@ -299,11 +308,15 @@ pub async fn run(
             return Ok(0);
         }
         #[cfg(feature = "serve")]
-        Command::Serve { bind } => {
+        Command::Serve {
+            bind,
+            allowed_origins,
+        } => {
             orch_core::api::server::serve(orch_core::api::server::Serve {
                 database_url: cli.database_url,
                 bind,
                 migrate_command: format!("{} up", app.name),
+                allowed_origins,
             })
             .await
             .map_err(anyhow::Error::msg)?;
