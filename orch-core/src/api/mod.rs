@@ -39,7 +39,8 @@
 //! # }
 //! ```
 //!
-//! The router has no fallback, so it can be merged into an app's own router.
+//! The router has no fallback, so it can be merged into an app's own router. It allows no other
+//! web origin; [`cors::cors`] is the layer that lets listed ones (orchestrator-ui's) read it.
 
 use axum::Router;
 use axum::body::Bytes;
