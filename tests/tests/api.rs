@@ -408,6 +408,7 @@ async fn unknown_and_malformed_ids(backend: Backend) {
 }
 
 tests::per_backend!(
+    header_calls_tell_the_truth,
     lists_products_as_orchestrator_core,
     each_item_by_id,
     filters_combine_exactly,
@@ -680,12 +681,14 @@ async fn the_openapi_document_lists_the_paths() {
     assert_eq!(
         paths,
         [
+            "/api/processes/status-counts",
             "/api/product_blocks/",
             "/api/product_blocks/{product_block_id}",
             "/api/products/",
             "/api/products/{product_id}",
             "/api/resource_types/",
             "/api/resource_types/{resource_type_id}",
+            "/api/settings/status",
             "/api/subscriptions/domain-model/{subscription_id}",
         ]
     );
@@ -698,6 +701,8 @@ async fn the_openapi_document_lists_the_paths() {
         "/api/product_blocks/{product_block_id}",
         "/api/resource_types/{resource_type_id}",
         "/api/subscriptions/domain-model/{subscription_id}",
+        "/api/processes/status-counts",
+        "/api/settings/status",
     ] {
         assert_eq!(
             doc["paths"][path]["get"]["operationId"],
@@ -1145,4 +1150,78 @@ async fn cors_only_for_listed_origins() {
     // a mistyped origin is refused before serving, saying what an origin looks like
     let e = app(db.conn.clone(), &["localhost:3000".to_owned()]).unwrap_err();
     assert!(e.contains("http://") && e.contains("localhost:3000"), "{e}");
+}
+
+/// orchestrator-ui's header asks every page for the engine's status and the processes by
+/// status: orch has no engine and says so (501, so the UI shows the status as unavailable),
+/// and counts the `processes` rows there are (orchestrator-core's, when it shares the
+/// database), one query whatever their number.
+async fn header_calls_tell_the_truth(backend: Backend) {
+    let Some(db) = migrated(backend).await else {
+        return;
+    };
+    let app = orch_core::api::router(db.conn.clone());
+    let status = get(&app, "/api/settings/status").await;
+    assert_eq!(status.status, StatusCode::NOT_IMPLEMENTED, "on {backend}");
+    let body = status.json();
+    assert_eq!(body["status"], 501);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no workflow engine"),
+        "{body}"
+    );
+    assert_eq!(
+        ok_json(&app, "/api/processes/status-counts").await,
+        json!({"process_counts": {}, "task_counts": {}}),
+        "no process yet, on {backend}"
+    );
+
+    let workflow = Uuid::new_v4();
+    workflows::ActiveModel {
+        workflow_id: Set(workflow),
+        name: Set("create_user".into()),
+        target: Set("CREATE".into()),
+        description: Set("create a user".into()),
+        created_at: Set(Utc::now()),
+        deleted_at: Set(None),
+        is_task: Set(false),
+    }
+    .insert(&db.conn)
+    .await
+    .unwrap();
+    for (status, is_task) in [
+        ("completed", false),
+        ("completed", false),
+        ("failed", false),
+        ("failed", true),
+        ("running", true),
+    ] {
+        orch_core::entity::processes::ActiveModel {
+            pid: Set(Uuid::new_v4()),
+            assignee: Set("SYSTEM".into()),
+            last_status: Set(status.into()),
+            last_step: Set(None),
+            started_at: Set(Utc::now()),
+            last_modified_at: Set(Utc::now()),
+            failed_reason: Set(None),
+            traceback: Set(None),
+            created_by: Set(None),
+            is_task: Set(is_task),
+            workflow_id: Set(workflow),
+            note: Set(None),
+        }
+        .insert(&db.conn)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        ok_json(&app, "/api/processes/status-counts").await,
+        json!({
+            "process_counts": {"completed": 2, "failed": 1},
+            "task_counts": {"failed": 1, "running": 1},
+        }),
+        "on {backend}"
+    );
 }

@@ -13,6 +13,8 @@
 //! | `GET /api/resource_types/` | all resource types (orch only) |
 //! | `GET /api/resource_types/{resource_type_id}` | one resource type |
 //! | `GET /api/subscriptions/domain-model/{subscription_id}` | a subscription's blocks and values |
+//! | `GET /api/processes/status-counts` | `processes` rows by kind and status (orchestrator-ui's header) |
+//! | `GET /api/settings/status` | 501: orch runs no workflow engine ([`engine`]) |
 //! | `GET /api/openapi.json` | the OpenAPI document of the above ([`openapi`]) |
 //! | `GET /metadata/products`, `/metadata/product_blocks`, `/metadata/resource_types` | HTML pages with a filter box |
 //!
@@ -55,6 +57,7 @@ use utoipa_axum::routes;
 
 pub mod cors;
 mod endpoints;
+pub mod engine;
 pub mod error;
 mod guard;
 mod html;
@@ -85,6 +88,7 @@ pub(crate) struct ApiState {
         (name = "Product block", description = "Product blocks with their resource types"),
         (name = "Resource type", description = "Resource types"),
         (name = "Subscription", description = "Subscriptions as domain models"),
+        (name = "Process", description = "What orchestrator-ui's header asks of the workflow engine orch does not have"),
     )
 )]
 struct ApiDoc;
@@ -99,6 +103,8 @@ fn documented() -> OpenApiRouter<ApiState> {
         .routes(routes!(endpoints::list_resource_types))
         .routes(routes!(endpoints::get_resource_type))
         .routes(routes!(endpoints::subscription_domain_model))
+        .routes(routes!(engine::status_counts))
+        .routes(routes!(engine::engine_status))
 }
 
 /// The OpenAPI document of the JSON endpoints, as served at `/api/openapi.json`, for tools
@@ -182,12 +188,14 @@ mod tests {
         assert_eq!(
             paths,
             [
+                "/api/processes/status-counts",
                 "/api/product_blocks/",
                 "/api/product_blocks/{product_block_id}",
                 "/api/products/",
                 "/api/products/{product_id}",
                 "/api/resource_types/",
                 "/api/resource_types/{resource_type_id}",
+                "/api/settings/status",
                 "/api/subscriptions/domain-model/{subscription_id}",
             ]
         );
