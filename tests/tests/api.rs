@@ -1225,3 +1225,86 @@ async fn header_calls_tell_the_truth(backend: Backend) {
         "on {backend}"
     );
 }
+
+/// `POST /api/graphql` with `body`: the status and the JSON answer.
+async fn graphql(app: &Router, body: impl Into<Body>) -> (StatusCode, Value) {
+    let request = Request::post("/api/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)));
+    (status, json)
+}
+
+/// The GraphQL endpoint answers the `version` query orchestrator-ui's header sends on every
+/// page, in the form it reads (`applicationVersions[0].split(' ')[1]` is a version), and every
+/// bad request as a GraphQL error, never a 500: a malformed document, an unknown field, a query
+/// too deep or too large, a body that is not JSON or is too big.
+#[tokio::test]
+async fn graphql_answers_version_and_refuses_bad_requests() {
+    use orch_core::api::graphql::{MAX_BODY_BYTES, application_versions};
+    let db = migrated(Backend::Sqlite).await.unwrap();
+    let app = orch_core::api::router(db.conn.clone());
+    let query = |q: &str| json!({ "query": q }).to_string();
+
+    let (status, answer) = graphql(
+        &app,
+        query("query Versions { version { applicationVersions } }"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let versions = answer["data"]["version"]["applicationVersions"]
+        .as_array()
+        .unwrap();
+    assert_eq!(versions[0], "orchestrator-core: 5.5.0");
+    assert_eq!(
+        versions[0].as_str().unwrap().split(' ').nth(1),
+        Some("5.5.0")
+    );
+    assert_eq!(
+        json!(application_versions()),
+        answer["data"]["version"]["applicationVersions"]
+    );
+    assert!(answer.get("errors").is_none(), "{answer}");
+
+    let refused = |answer: &Value| -> String {
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error in {answer}"))
+            .to_owned()
+    };
+    let (status, answer) = graphql(&app, query("{ version { ")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!refused(&answer).is_empty());
+    let (_, answer) = graphql(&app, query("{ version { nope } }")).await;
+    assert!(refused(&answer).contains("nope"), "{answer}");
+
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {}name{} }} }} }} }}",
+        "{ ofType ".repeat(20),
+        " }".repeat(20)
+    );
+    let (status, answer) = graphql(&app, query(&deep)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(refused(&answer).contains("too deep"), "{answer}");
+    let wide: String = (0..1_100)
+        .map(|i| format!("a{i}: version {{ applicationVersions }} "))
+        .collect();
+    let (status, answer) = graphql(&app, query(&format!("{{ {wide} }}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(refused(&answer).contains("too complex"), "{answer}");
+
+    let (status, answer) = graphql(&app, "version please").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused(&answer).contains("not a GraphQL request"),
+        "{answer}"
+    );
+    let (status, answer) = graphql(&app, vec![b' '; MAX_BODY_BYTES + 1]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(refused(&answer).contains("larger than"), "{answer}");
+}

@@ -15,6 +15,7 @@
 //! | `GET /api/subscriptions/domain-model/{subscription_id}` | a subscription's blocks and values |
 //! | `GET /api/processes/status-counts` | `processes` rows by kind and status (orchestrator-ui's header) |
 //! | `GET /api/settings/status` | 501: orch runs no workflow engine ([`engine`]) |
+//! | `POST /api/graphql` | orchestrator-core's GraphQL API, so far `version` ([`graphql`]) |
 //! | `GET /api/openapi.json` | the OpenAPI document of the above ([`openapi`]) |
 //! | `GET /metadata/products`, `/metadata/product_blocks`, `/metadata/resource_types` | HTML pages with a filter box |
 //!
@@ -59,6 +60,7 @@ pub mod cors;
 mod endpoints;
 pub mod engine;
 pub mod error;
+pub mod graphql;
 mod guard;
 mod html;
 mod load;
@@ -129,6 +131,14 @@ pub fn router(db: DatabaseConnection) -> Router {
                 let doc = doc.clone();
                 async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
             }),
+        )
+        .route(
+            "/api/graphql",
+            axum::routing::post(graphql::handle)
+                .with_state(graphql::schema())
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    graphql::MAX_BODY_BYTES,
+                )),
         )
         .route("/metadata/products", get(html::products))
         .route("/metadata/product_blocks", get(html::product_blocks))
