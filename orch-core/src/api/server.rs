@@ -76,6 +76,7 @@ pub async fn serve(options: Serve) -> Result<(), String> {
     eprintln!("  metadata pages  http://{addr}/metadata/products");
     eprintln!("  products API    http://{addr}/api/products/");
     eprintln!("  OpenAPI         http://{addr}/api/openapi.json");
+    eprintln!("  GraphQL         http://{addr}/api/graphql (POST)");
     if options.allowed_origins.is_empty() {
         eprintln!("  CORS            no other origin (--allow-origin or ORCH_ALLOW_ORIGINS)");
     } else {
