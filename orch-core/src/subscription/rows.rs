@@ -112,16 +112,10 @@ impl Writer {
         }
     }
 
-    /// Writes the field `attribute` of the current instance (or a root field).
-    pub fn field(&mut self, attribute: &'static str, f: impl FnOnce(&mut Self)) {
-        let mark = self.enter_field(attribute);
-        f(self);
-        self.leave_field(mark);
-    }
-
-    /// Starts the field `attribute`, until [`leave_field`](Self::leave_field) with the mark it
-    /// returns: `field` without a closure, for generated code, where a closure per field costs
-    /// the compiler a body of its own to check.
+    /// Starts the field `attribute` of the current instance (or a root field), until
+    /// [`leave_field`](Self::leave_field) with the mark it returns. Generated code writes each
+    /// field between the two, in line: a closure per field cost the compiler a body of its own
+    /// to check.
     pub fn enter_field(&mut self, attribute: &'static str) -> Mark {
         let saved = self.position;
         self.position.attribute = attribute;
@@ -162,25 +156,10 @@ impl Writer {
         }
     }
 
-    /// Writes one block of the current field: the relation to it, and, when this subscription
-    /// owns it (or it is new), its instance and everything `fields` writes.
-    pub fn block(
-        &mut self,
-        descriptor: &'static BlockDescriptor,
-        id: Uuid,
-        owner: Option<Uuid>,
-        label: Option<&str>,
-        fields: impl FnOnce(&mut Self),
-    ) {
-        if let Some(mark) = self.enter_block(descriptor, id, owner, label) {
-            fields(self);
-            self.leave_block(mark);
-        }
-    }
-
-    /// Starts one block of the current field, as [`block`](Self::block) does: `Some` with a
-    /// mark for [`leave_block`](Self::leave_block) when its fields are to be written (this
-    /// subscription owns it, or it is new), `None` when only the relation to it is.
+    /// Starts one block of the current field: writes the relation to it, and returns `Some`
+    /// with a mark for [`leave_block`](Self::leave_block) when this subscription owns it (or it
+    /// is new), so that its instance is written and its fields are to be, or `None` when only
+    /// the relation is.
     pub fn enter_block(
         &mut self,
         descriptor: &'static BlockDescriptor,
